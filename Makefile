@@ -1,0 +1,56 @@
+# quanlu — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export QUANLU_DATA_DIR ?= $(CURDIR)/var
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install quanlu with its pinned dependencies
+
+system-deps: ## install the Debian packages the browser tests and PDF checks need (when missing)
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: venv ## set up everything, load the demo data and serve on http://127.0.0.1:8000
+	$(BIN)/quanlu migrate --noinput
+	$(BIN)/quanlu demo
+	$(BIN)/quanlu serve
+
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check src $(wildcard bench)
+	$(BIN)/ruff format --check src $(wildcard bench)
+	$(BIN)/mypy
+
+test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when QUANLU_TEST_DATABASE_URL is set
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -p no:cacheprovider -q
+	@if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$QUANLU_TEST_DATABASE_URL"; \
+	  QUANLU_DATABASE_URL="$$QUANLU_TEST_DATABASE_URL" $(BIN)/pytest -p no:cacheprovider -q; \
+	fi
+
+bench: venv ## run the benchmarks in bench/ (prints ratios against same-run baselines)
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var
+
+.PHONY: help venv system-deps run lint test bench clean

@@ -1,0 +1,308 @@
+"""Cases, parties, stage transitions, approvals, complaints and application intake."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from quanlu.org.models import Agency, Officer
+
+
+class EnforcementKind(models.TextChoices):
+    LICENSING = "licensing", "行政许可"
+    PENALTY = "penalty", "行政处罚"
+    COERCION = "coercion", "行政强制"
+    LEVY = "levy", "行政征收征用"
+    FEE = "fee", "行政收费"
+    INSPECTION = "inspection", "行政检查"
+
+
+class Procedure(models.TextChoices):
+    GENERAL = "general", "一般程序"
+    SIMPLIFIED = "simplified", "简易程序"
+
+
+class InitiationMode(models.TextChoices):
+    EX_OFFICIO = "ex_officio", "依职权启动"
+    ON_APPLICATION = "on_application", "依申请启动"
+    COMPLAINT = "complaint", "投诉、举报"
+
+
+class CaseSource(models.TextChoices):
+    ROUTINE = "routine", "日常管理"
+    INSPECTION = "inspection", "监督检查"
+    DISCOVERED = "discovered", "调查发现"
+    COMPLAINT = "complaint", "投诉、举报"
+    REFERRAL = "referral", "上级交办、部门移送"
+    APPLICATION = "application", "当事人申请"
+    OTHER = "other", "其他"
+
+
+class Stage(models.TextChoices):
+    INITIATION = "initiation", "程序启动"
+    INVESTIGATION = "investigation", "调查取证"
+    DECISION = "decision", "审查决定"
+    SERVICE = "service", "送达"
+    EXECUTION = "execution", "执行"
+    ARCHIVING = "archiving", "归档管理"
+    CLOSED = "closed", "已结案"
+
+
+STAGE_ORDER: list[str] = [s.value for s in Stage]
+
+
+class Case(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField("案号", max_length=64, unique=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="cases", verbose_name="办案机关"
+    )
+    rulebook_id = models.CharField("适用规则集", max_length=64)
+    kind = models.CharField("执法类别", max_length=16, choices=EnforcementKind.choices)
+    procedure = models.CharField("程序", max_length=16, choices=Procedure.choices)
+    initiation_mode = models.CharField("启动方式", max_length=16, choices=InitiationMode.choices)
+    source = models.CharField("案件来源", max_length=16, choices=CaseSource.choices)
+    source_detail = models.CharField("来源说明", max_length=500, blank=True)
+    cause = models.CharField("案由", max_length=200)
+    reason = models.TextField("启动原因", max_length=2000)
+    summary = models.TextField("基本案情", max_length=5000, blank=True)
+    is_major = models.BooleanField("重大行政执法决定", default=False)
+    emergency = models.BooleanField("情况紧急先行启动", default=False)
+    emergency_reason = models.TextField("紧急情况说明", max_length=2000, blank=True)
+    stage = models.CharField("阶段", max_length=16, choices=Stage.choices, default=Stage.INITIATION)
+    lead_officer = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="lead_cases", verbose_name="承办人"
+    )
+    opened_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+    opened_at = models.DateTimeField("登记时间")
+    started_at = models.DateTimeField("程序启动时间")
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    # A client-chosen key: the same form submitted twice opens one case.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "案件"
+        verbose_name_plural = verbose_name
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.cause}"
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number used per agency and year (案号 run without gaps)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="one_sequence_per_agency_year")
+        ]
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", "自然人"
+    ORGANISATION = "organisation", "法人或其他组织"
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", "居民身份证"
+    USCC = "uscc", "统一社会信用代码"
+    PASSPORT = "passport", "护照"
+    OTHER = "other", "其他证件"
+
+
+class Party(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
+    kind = models.CharField("类别", max_length=16, choices=PartyKind.choices)
+    name = models.CharField("名称或姓名", max_length=200)
+    id_type = models.CharField("证件类型", max_length=16, choices=IdType.choices)
+    id_number = models.CharField("证件号码", max_length=64)
+    legal_representative = models.CharField("法定代表人（负责人）", max_length=64, blank=True)
+    address = models.CharField("住所（地址）", max_length=300, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    added_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField("登记时间")
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "当事人"
+        verbose_name_plural = verbose_name
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "id_type", "id_number"], name="party_once_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageTransition(models.Model):
+    """The history of a case's stages; ``Case.stage`` is the latest row's ``to_stage``."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    actor = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class ApprovalGate(models.TextChoices):
+    INITIATION = "initiation", "立案（程序启动）审批"
+    DECISION = "decision", "处理决定审批"
+    ENFORCEMENT = "enforcement", "强制执行审批"
+    CLOSING = "closing", "结案审批"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "审批中"
+    GRANTED = "granted", "已批准"
+    REJECTED = "rejected", "已退回"
+
+
+class StepRole(models.TextChoices):
+    REVIEW = "review", "审核"
+    LEGAL_REVIEW = "legal_review", "法制审核"
+    APPROVE = "approve", "批准"
+
+
+class Approval(models.Model):
+    """One request through the chain 承办人 → 审核人 → (法制审核) → 批准人."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="approvals")
+    gate = models.CharField("审批事项", max_length=16, choices=ApprovalGate.choices)
+    supplementary = models.BooleanField("补报", default=False)
+    chain = models.JSONField("审批环节")  # list of StepRole values, fixed at request time
+    requested_by = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="+", verbose_name="承办人"
+    )
+    requested_at = models.DateTimeField("提请时间")
+    opinion = models.TextField("承办人意见", max_length=2000)
+    reasons = models.TextField("理由", max_length=5000)
+    status = models.CharField(
+        "状态", max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "审批"
+        verbose_name_plural = verbose_name
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "gate"], condition=Q(status="pending"), name="one_pending_approval_per_gate"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_gate_display()}（{self.get_status_display()}）"
+
+    def next_step_index(self) -> int:
+        return self.steps.count()
+
+    def next_role(self) -> str | None:
+        if self.status != ApprovalStatus.PENDING:
+            return None
+        index = self.next_step_index()
+        return self.chain[index] if index < len(self.chain) else None
+
+
+class StepOutcome(models.TextChoices):
+    GRANTED = "granted", "同意"
+    REJECTED = "rejected", "不同意（退回）"
+
+
+class SignatureMethod(models.TextChoices):
+    PASSWORD = "password", "密码确认签名"
+    TOKEN = "token", "接口令牌签名"
+
+
+class ApprovalStep(models.Model):
+    """One signed opinion in the chain; (approval, index) is unique, so of two people
+    acting on the same step at once exactly one is recorded."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.PROTECT, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    role = models.CharField("环节", max_length=16, choices=StepRole.choices)
+    actor = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="签署人")
+    outcome = models.CharField("结论", max_length=16, choices=StepOutcome.choices)
+    opinion = models.TextField("意见", max_length=2000)
+    signed_at = models.DateTimeField("签署时间")
+    signature_method = models.CharField("签名方式", max_length=16, choices=SignatureMethod.choices)
+
+    class Meta:
+        ordering = ["approval", "index"]
+        constraints = [models.UniqueConstraint(fields=["approval", "index"], name="one_record_per_step")]
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", "已登记"
+    INITIATED = "initiated", "已启动执法程序"
+    DECLINED = "declined", "不启动执法程序"
+
+
+class Complaint(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="complaints")
+    named = models.BooleanField("实名", default=False)
+    complainant_name = models.CharField("投诉人、举报人", max_length=100, blank=True)
+    complainant_contact = models.CharField("联系方式", max_length=100, blank=True)
+    channel = models.CharField("受理渠道", max_length=32)
+    content = models.TextField("投诉、举报内容", max_length=5000)
+    received_at = models.DateTimeField("接收时间")
+    recorder = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="记录人")
+    status = models.CharField(
+        max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="complaint"
+    )
+    decline_reason = models.TextField("不启动理由", max_length=2000, blank=True)
+    notified_at = models.DateTimeField("告知时间", null=True, blank=True)
+    notify_method = models.CharField("告知方式", max_length=32, blank=True)
+    notify_content = models.TextField("告知内容", max_length=2000, blank=True)
+    decided_by = models.ForeignKey(Officer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "投诉举报"
+        verbose_name_plural = verbose_name
+        ordering = ["-received_at"]
+
+
+class ApplicationEventKind(models.TextChoices):
+    REGISTERED = "registered", "申请登记"
+    ORAL = "oral", "口头申请"
+    CORRECTED = "corrected", "当场更正申请材料错误"
+    SUPPLEMENT_NOTICE = "supplement_notice", "一次性告知需补正的全部内容"
+    SUPPLEMENTED = "supplemented", "申请人补正"
+    RECEIPT = "receipt", "出具书面凭证或回执"
+    ACCEPTED = "accepted", "受理"
+    REJECTED = "rejected", "不予受理"
+
+
+class ApplicationEvent(models.Model):
+    """Intake of an application (INIT-02/03); each is its own row, in order."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="application_events")
+    kind = models.CharField("事项", max_length=24, choices=ApplicationEventKind.choices)
+    detail = models.TextField("说明", max_length=5000, blank=True)
+    items = models.JSONField("补正事项", default=list, blank=True)
+    at = models.DateTimeField("时间")
+    recorder = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,90 @@
+"""Reads about cases, always through what the reader may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from quanlu.cases.models import Approval, ApprovalStatus, Case, Stage, StepRole
+from quanlu.core.errors import NotFound
+from quanlu.core.validation import parse_uuid
+from quanlu.ledger.models import Event
+from quanlu.org.models import Officer
+from quanlu.org.selectors import visible_agencies
+
+STEP_ROLE_NEEDS = {
+    StepRole.REVIEW: "reviewer",
+    StepRole.LEGAL_REVIEW: "legal_reviewer",
+    StepRole.APPROVE: "approver",
+}
+
+
+def case_list_for(officer: Officer, *, stage: str | None = None, query: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(agency__in=visible_agencies(officer)).select_related("agency", "lead_officer")
+    if stage:
+        qs = qs.filter(stage=stage)
+    if query:
+        qs = qs.filter(
+            Q(number__icontains=query) | Q(cause__icontains=query) | Q(parties__name__icontains=query)
+        )
+    return qs.distinct().order_by("-opened_at")
+
+
+def case_get_for(officer: Officer, public_id: Any) -> Case:
+    """The case if ``officer`` may see it; otherwise 404, whether it exists or not."""
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    case = case_list_for(officer).filter(public_id=uid).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def can_write(officer: Officer, case: Case) -> bool:
+    return officer.agency_id == case.agency_id and case.stage != Stage.CLOSED
+
+
+def approval_get_for(officer: Officer, public_id: Any) -> Approval:
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    approval = (
+        Approval.objects.filter(public_id=uid, case__agency__in=visible_agencies(officer))
+        .select_related("case", "case__agency", "requested_by")
+        .first()
+    )
+    if approval is None:
+        raise NotFound()
+    return approval
+
+
+def may_sign(officer: Officer, approval: Approval) -> bool:
+    """Whether ``officer`` is someone who could sign the approval's next step."""
+    role = approval.next_role()
+    if role is None or officer.agency_id != approval.case.agency_id:
+        return False
+    if not officer.has_role(STEP_ROLE_NEEDS[StepRole(role)]):
+        return False
+    if officer.pk == approval.requested_by_id:
+        return False
+    return not any(step.actor_id == officer.pk for step in approval.steps.all())
+
+
+def approvals_waiting_for(officer: Officer) -> list[Approval]:
+    if officer.agency is None:
+        return []
+    pending = (
+        Approval.objects.filter(case__agency=officer.agency, status=ApprovalStatus.PENDING)
+        .select_related("case", "requested_by")
+        .prefetch_related("steps")
+        .order_by("requested_at")
+    )
+    return [a for a in pending if may_sign(officer, a)]
+
+
+def case_timeline(case: Case) -> QuerySet[Event]:
+    return Event.objects.filter(case_uid=case.public_id).select_related("actor").order_by("seq")

@@ -1,0 +1,135 @@
+"""Django settings for quanlu.
+
+One table of QUANLU_* environment variables (documented in README.md), read once,
+typed, with safe defaults: DEBUG is off unless asked for, and the embedded default
+(SQLite + a local folder) needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from quanlu.config.env import env_bool, env_int, env_list, env_secret, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(env_str("QUANLU_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("QUANLU_DEBUG", False)
+SECRET_KEY = env_secret("QUANLU_SECRET_KEY", fallback_file=DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("QUANLU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("QUANLU_CSRF_TRUSTED_ORIGINS", [])
+
+DATABASE_URL = env_str("QUANLU_DATABASE_URL", f"sqlite:///{DATA_DIR / 'quanlu.sqlite3'}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # Writers queue instead of failing at once; IMMEDIATE takes the write lock at
+        # BEGIN so two concurrent services serialise instead of deadlocking on upgrade.
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    # Tests use a file, not shared-cache memory: concurrency tests need real locking
+    # (busy timeout, WAL), which SQLite's shared cache does not give.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "quanlu.core",
+    "quanlu.org",
+    "quanlu.ledger",
+    "quanlu.cases",
+    "quanlu.supervision",
+    "quanlu.api",
+    "quanlu.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "quanlu.config.urls"
+WSGI_APPLICATION = "quanlu.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "org.Officer"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = env_str("QUANLU_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files from the app directories without a collectstatic step, so the
+# embedded default runs as one process.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_SECURE = env_bool("QUANLU_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("QUANLU_SESSION_HOURS", 12, minimum=1) * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Request bodies: forms are small; large media goes through the streaming upload API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# `quanlu serve`: where to listen and how many worker processes and threads.
+QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")
+QUANLU_WORKERS = env_int("QUANLU_WORKERS", 2, minimum=1)
+QUANLU_THREADS = env_int("QUANLU_THREADS", 4, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env_str("QUANLU_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

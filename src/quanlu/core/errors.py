@@ -1,0 +1,76 @@
+"""Domain errors: a stable code for machines and a Chinese message for people.
+
+Services raise these; the web layer shows the message, the API maps the class to an
+HTTP status and returns ``{"code": ..., "message": ...}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Finding:
+    """Why something was refused, with the rule and the article that require it."""
+
+    rule: str
+    message: str
+    rulebook: str = ""
+    article: str = ""
+    quote: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "rulebook": self.rulebook,
+            "article": self.article,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class DomainError(Exception):
+    message: str
+    code: str = "error"
+    status: int = 400
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidInput(DomainError):
+    def __init__(self, message: str, *, code: str = "invalid_input", field_name: str = "") -> None:
+        details = [{"field": field_name, "message": message}] if field_name else []
+        super().__init__(message=message, code=code, status=422, details=details)
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str = "未找到该对象，或您无权查看。", *, code: str = "not_found") -> None:
+        super().__init__(message=message, code=code, status=404)
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, message: str = "您无权执行此操作。", *, code: str = "permission_denied") -> None:
+        super().__init__(message=message, code=code, status=403)
+
+
+class Conflict(DomainError):
+    def __init__(self, message: str, *, code: str = "conflict") -> None:
+        super().__init__(message=message, code=code, status=409)
+
+
+class Refused(DomainError):
+    """A legal or procedural rule refuses the action; findings cite the articles."""
+
+    def __init__(self, message: str, findings: list[Finding], *, code: str = "refused") -> None:
+        super().__init__(message=message, code=code, status=409, details=[f.as_dict() for f in findings])
+        self.findings = findings

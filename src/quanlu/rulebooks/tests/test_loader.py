@@ -1,0 +1,118 @@
+import datetime as dt
+import textwrap
+
+import pytest
+
+from quanlu.rulebooks.loader import (
+    RulebookError,
+    all_rulebooks,
+    get_rulebook,
+    load_file,
+    parse_duration,
+    regulation_text,
+)
+from quanlu.testing.factories import ALL_RULEBOOKS, R000, R002, R003
+
+GOOD_RULE = """
+  - id: init.approval
+    kind: approval_required
+    params: {stage: investigation, gate: initiation}
+    requirements: [INIT-06]
+    citation: {article: 第六条, quote: 启动一般程序行政执法的，由行政执法人员填写程序立案审批表，报本机关负责人批准。}
+"""
+
+
+def write(tmp_path, rules: str, **head: str):
+    fields = {
+        "id": "test_book",
+        "title": "测试规则",
+        "issuer": "测试机关",
+        "source": "002_4fd6fddfbbebbad6.txt",
+    }
+    fields.update(head)
+    text = "\n".join(f"{k}: {v}" for k, v in fields.items()) + "\nrules:\n" + textwrap.dedent(rules)
+    path = tmp_path / "book.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_five_regulations_load_with_their_dates():
+    books = all_rulebooks()
+    assert sorted(books) == sorted(ALL_RULEBOOKS)
+    assert get_rulebook(R002).effective_from == dt.date(2019, 8, 1)
+    assert get_rulebook(R003).effective_from == dt.date(2025, 4, 8)
+    assert get_rulebook(R000).effective_from is None
+    assert get_rulebook(R000).action_types is None  # 000 does not close the list (GEN-01)
+
+
+def test_every_quote_is_the_regulations_own_words():
+    for versions in all_rulebooks().values():
+        for book in versions:
+            for rule in book.rules:
+                squashed = "".join(rule.citation.quote.split())
+                assert squashed in regulation_text(rule.citation.source), rule.id
+
+
+def test_a_good_file_loads(tmp_path):
+    book = load_file(write(tmp_path, GOOD_RULE))
+    assert book.rule("init.approval").citation.article == "第六条"
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (GOOD_RULE.replace("approval_required", "teleport"), "unknown kind 'teleport'"),
+        (GOOD_RULE.replace("[INIT-06]", "[INIT-99]"), "unknown requirement id"),
+        (GOOD_RULE.replace("    requirements: [INIT-06]\n", ""), "names no requirement id"),
+        (GOOD_RULE.replace("article: 第六条, ", ""), "missing citation"),
+        (GOOD_RULE.replace("第六条", "Article 6"), "is not like 第六条"),
+        (GOOD_RULE.replace("报本机关负责人批准", "报上级批准"), "quote is not in"),
+        (GOOD_RULE.replace("stage: investigation", "stage: limbo"), "stage must be one of"),
+        (GOOD_RULE + GOOD_RULE, "duplicate rule id"),
+        (
+            GOOD_RULE.replace(
+                "{stage: investigation, gate: initiation}",
+                "{stage: investigation, gate: initiation, when: {weather: [rain]}}",
+            ),
+            "unknown condition",
+        ),
+        (
+            """
+  - id: late
+    kind: supplementary_approval_deadline
+    params: {within: 24 hours}
+    requirements: [INIT-09]
+    citation: {article: 第六条, quote: 情况紧急的，可先启动行政执法程序}
+""",
+            "bad duration",
+        ),
+    ],
+)
+def test_bad_rulebooks_are_refused_naming_file_and_rule(tmp_path, rules, message):
+    with pytest.raises(RulebookError) as exc:
+        load_file(write(tmp_path, rules))
+    assert "book.yaml" in str(exc.value)
+    assert message in str(exc.value)
+
+
+def test_a_citation_of_a_regulation_not_shipped_is_refused(tmp_path):
+    with pytest.raises(RulebookError, match="not shipped"):
+        load_file(write(tmp_path, GOOD_RULE, source="../../etc/passwd"))
+
+
+def test_bad_yaml_is_refused(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: [unclosed", encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"broken\.yaml: not valid YAML"):
+        load_file(path)
+
+
+@pytest.mark.parametrize(("text", "hours"), [("24h", 24), ("30d", 720), (" 1h ", 1)])
+def test_parse_duration(text, hours):
+    assert parse_duration(text) == dt.timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("text", ["0h", "24", "1w", "-3d", "", None])
+def test_parse_duration_refuses(text):
+    with pytest.raises(ValueError, match="bad duration"):
+        parse_duration(text)

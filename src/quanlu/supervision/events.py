@@ -1,0 +1,4 @@
+from quanlu.ledger.types import event_type
+
+DEADLINE_OPENED = event_type("supervision:deadline:opened", "开始计算期限")
+DEADLINE_MET = event_type("supervision:deadline:met", "期限事项完成")

@@ -1,0 +1,57 @@
+"""Deadlines that the law sets, with the rule that sets them; alerts derive from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import models
+
+from quanlu.cases.models import Case
+from quanlu.org.models import Agency
+
+
+class AlertLevel(models.TextChoices):
+    NONE = "none", "正常"
+    YELLOW = "yellow", "黄牌预警"
+    RED = "red", "红牌逾期"
+
+
+class Deadline(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类别", max_length=48)
+    title = models.CharField("事项", max_length=200)
+    starts_at = models.DateTimeField("起算时间")
+    due_at = models.DateTimeField("期限")
+    warn_at = models.DateTimeField("预警时间")
+    rulebook_id = models.CharField(max_length=64)
+    rule_id = models.CharField(max_length=64)
+    article = models.CharField("条款", max_length=64)
+    quote = models.TextField("条文")
+    met_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "期限"
+        verbose_name_plural = verbose_name
+        ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_deadline_per_case_kind")]
+
+    def level(self, now: dt.datetime) -> str:
+        if self.met_at is not None:
+            return AlertLevel.RED if self.met_at > self.due_at else AlertLevel.NONE
+        if now > self.due_at:
+            return AlertLevel.RED
+        if now >= self.warn_at:
+            return AlertLevel.YELLOW
+        return AlertLevel.NONE
+
+    def status_label(self, now: dt.datetime) -> str:
+        if self.met_at is not None:
+            return "逾期完成" if self.met_at > self.due_at else "按期完成"
+        if now > self.due_at:
+            return "已逾期"
+        if now >= self.warn_at:
+            return "即将到期"
+        return "未到期"

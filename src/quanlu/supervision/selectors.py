@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from quanlu.org.models import Officer
+from quanlu.org.selectors import visible_agencies
+from quanlu.supervision.models import Deadline
+
+
+def open_deadlines_for(officer: Officer) -> QuerySet[Deadline]:
+    return (
+        Deadline.objects.filter(agency__in=visible_agencies(officer), met_at__isnull=True)
+        .select_related("case", "agency")
+        .order_by("due_at")
+    )

@@ -1,0 +1,379 @@
+"""Server-rendered pages in Chinese. Views parse, authorise, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from quanlu.cases import selectors as cs
+from quanlu.cases import services
+from quanlu.cases.models import (
+    STAGE_ORDER,
+    ApprovalGate,
+    Complaint,
+    ComplaintStatus,
+    InitiationMode,
+    SignatureMethod,
+    Stage,
+    StepRole,
+)
+from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.validation import parse_uuid
+from quanlu.org.models import Officer
+from quanlu.org.selectors import visible_agencies
+from quanlu.supervision.selectors import open_deadlines_for
+from quanlu.web import forms as f
+
+T = TypeVar("T")
+
+
+def _officer(request: HttpRequest) -> Officer:
+    assert isinstance(request.user, Officer)
+    return request.user
+
+
+def _attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]) -> T | None:
+    """Run a service; show a refused one's Chinese message (and citations) instead."""
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        field = next((d.get("field") for d in exc.details if d.get("field")), None)
+        if form is not None and field and field in form.fields:
+            form.add_error(field, exc.message)
+        elif form is not None:
+            form.add_error(None, exc.message)
+        else:
+            messages.error(request, exc.message)
+        for d in exc.details:
+            if d.get("article"):
+                messages.warning(request, f"依据：{d['article']}「{d['quote']}」")
+        return None
+
+
+def _case(request: HttpRequest, case_id: Any) -> Any:
+    try:
+        return cs.case_get_for(_officer(request), case_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+# ---------------------------------------------------------------- pages
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    now = timezone.now()
+    deadlines = list(open_deadlines_for(officer)[:50])
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "my_cases": cs.case_list_for(officer)
+            .filter(lead_officer=officer)
+            .exclude(stage=Stage.CLOSED)[:20],
+            "waiting": cs.approvals_waiting_for(officer),
+            "deadlines": [(d, d.level(now), d.status_label(now)) for d in deadlines],
+            "agencies": visible_agencies(officer).order_by("path"),
+        },
+    )
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    stage = request.GET.get("stage") or None
+    if stage not in (None, *STAGE_ORDER):
+        stage = None
+    query = (request.GET.get("q") or "")[:100]
+    cases = cs.case_list_for(officer, stage=stage, query=query)[:200]
+    return render(
+        request,
+        "web/case_list.html",
+        {
+            "cases": cases,
+            "stage": stage,
+            "q": query,
+            "stages": Stage.choices,
+        },
+    )
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    form = f.CaseOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = _attempt(form, request, lambda: services.case_open(actor=officer, **form.cleaned_data))
+        if case is not None:
+            messages.success(request, f"已登记案件 {case.number}。")
+            return redirect("web:case", case_id=case.public_id)
+    return render(request, "web/case_new.html", {"form": form})
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _case(request, case_id)
+    now = timezone.now()
+    writable = cs.can_write(officer, case)
+    approvals = list(case.approvals.select_related("requested_by").prefetch_related("steps__actor"))
+    rows = []
+    for a in approvals:
+        chain = []
+        steps = {s.index: s for s in a.steps.all()}
+        for i, role in enumerate(a.chain):
+            chain.append({"role": StepRole(role).label, "step": steps.get(i)})
+        rows.append(
+            {
+                "approval": a,
+                "chain": chain,
+                "may_sign": cs.may_sign(officer, a),
+                "next_index": len(steps),
+                "form": f.DecisionForm(initial={"step_index": len(steps), "opinion": "同意"}),
+            }
+        )
+    stage_index = STAGE_ORDER.index(case.stage)
+    return render(
+        request,
+        "web/case_detail.html",
+        {
+            "case": case,
+            "writable": writable,
+            "stages": [
+                (value, label, i < stage_index, i == stage_index)
+                for i, (value, label) in enumerate(Stage.choices)
+            ],
+            "parties": case.parties.all(),
+            "approvals": rows,
+            "transitions": services.allowed_transitions(case.stage) if writable else [],
+            "deadlines": [(d, d.level(now), d.status_label(now)) for d in case.deadlines.all()],
+            "timeline": cs.case_timeline(case),
+            "party_form": f.PartyForm(),
+            "approval_form": f.ApprovalRequestForm(initial={"gate": _suggested_gate(case.stage)}),
+            "application_form": f.ApplicationEventForm()
+            if case.initiation_mode == InitiationMode.ON_APPLICATION
+            else None,
+            "application_events": case.application_events.select_related("recorder"),
+            "complaint": getattr(case, "complaint", None),
+        },
+    )
+
+
+def _suggested_gate(stage: str) -> str:
+    return {
+        Stage.INITIATION: ApprovalGate.INITIATION,
+        Stage.INVESTIGATION: ApprovalGate.INITIATION,
+        Stage.DECISION: ApprovalGate.DECISION,
+        Stage.EXECUTION: ApprovalGate.ENFORCEMENT,
+        Stage.ARCHIVING: ApprovalGate.CLOSING,
+    }.get(Stage(stage), ApprovalGate.DECISION)
+
+
+def _back(case: Any) -> HttpResponse:
+    return redirect("web:case", case_id=case.public_id)
+
+
+@login_required
+@require_POST
+def party_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _case(request, case_id)
+    form = f.PartyForm(request.POST)
+    if (
+        form.is_valid()
+        and _attempt(form, request, lambda: services.party_add(actor=officer, case=case, **form.cleaned_data))
+        is not None
+    ):
+        messages.success(request, "已登记当事人。")
+        return _back(case)
+    _form_errors(request, form)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def approval_request(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _case(request, case_id)
+    form = f.ApprovalRequestForm(request.POST)
+    if (
+        form.is_valid()
+        and _attempt(
+            form, request, lambda: services.approval_request(actor=officer, case=case, **form.cleaned_data)
+        )
+        is not None
+    ):
+        messages.success(request, "已提请审批。")
+        return _back(case)
+    _form_errors(request, form)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def approval_decide(request: HttpRequest, approval_id: str) -> HttpResponse:
+    officer = _officer(request)
+    try:
+        approval = cs.approval_get_for(officer, approval_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    form = f.DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(approval.case)
+    if not officer.check_password(form.cleaned_data["password"]):
+        messages.error(request, "密码不正确，未签署。")
+        return _back(approval.case)
+    service = (
+        services.approval_grant if form.cleaned_data["decision"] == "grant" else services.approval_reject
+    )
+    step = _attempt(
+        None,
+        request,
+        lambda: service(
+            actor=officer,
+            approval=approval,
+            opinion=form.cleaned_data["opinion"],
+            signature_method=SignatureMethod.PASSWORD,
+            step_index=form.cleaned_data["step_index"],
+        ),
+    )
+    if step is not None:
+        messages.success(request, f"已签署：{step.get_role_display()}{step.get_outcome_display()}。")
+    return _back(approval.case)
+
+
+@login_required
+@require_POST
+def case_advance(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _case(request, case_id)
+    form = f.AdvanceForm(request.POST)
+    if form.is_valid():
+        done = _attempt(
+            None, request, lambda: services.case_advance(actor=officer, case=case, **form.cleaned_data)
+        )
+        if done is not None:
+            messages.success(request, f"案件已进入「{Stage(done.to_stage).label}」阶段。")
+    else:
+        _form_errors(request, form)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def application_event(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _case(request, case_id)
+    form = f.ApplicationEventForm(request.POST)
+    if form.is_valid():
+        items = [line.strip() for line in form.cleaned_data["items"].splitlines() if line.strip()]
+        done = _attempt(
+            None,
+            request,
+            lambda: services.application_event_record(
+                actor=officer,
+                case=case,
+                kind=form.cleaned_data["kind"],
+                detail=form.cleaned_data["detail"],
+                items=items,
+            ),
+        )
+        if done is not None:
+            messages.success(request, f"已记录：{done.get_kind_display()}。")
+    else:
+        _form_errors(request, form)
+    return _back(case)
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else str(error))
+
+
+# ---------------------------------------------------------------- complaints
+
+
+def _complaints_for(officer: Officer) -> Any:
+    return Complaint.objects.filter(agency__in=visible_agencies(officer)).select_related(
+        "agency", "case", "recorder"
+    )
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    form = f.ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        complaint = _attempt(
+            form, request, lambda: services.complaint_register(actor=officer, **form.cleaned_data)
+        )
+        if complaint is not None:
+            messages.success(request, "已登记投诉举报。")
+            return redirect("web:complaint", complaint_id=complaint.public_id)
+    return render(
+        request,
+        "web/complaint_list.html",
+        {
+            "complaints": _complaints_for(officer)[:200],
+            "form": form,
+            "can_register": officer.agency is not None and not officer.agency.is_justice,
+        },
+    )
+
+
+@login_required
+def complaint_detail(request: HttpRequest, complaint_id: str) -> HttpResponse:
+    officer = _officer(request)
+    try:
+        complaint = _complaints_for(officer).get(public_id=parse_uuid(complaint_id))
+    except (Complaint.DoesNotExist, DomainError) as exc:
+        raise Http404("未找到") from exc
+    decline = f.ComplaintDeclineForm(request.POST if request.POST.get("action") == "decline" else None)
+    initiate = f.ComplaintInitiateForm(request.POST if request.POST.get("action") == "initiate" else None)
+    if (
+        request.method == "POST"
+        and decline.is_bound
+        and decline.is_valid()
+        and _attempt(
+            decline,
+            request,
+            lambda: services.complaint_decline(actor=officer, complaint=complaint, **decline.cleaned_data),
+        )
+        is not None
+    ):
+        messages.success(request, "已记录不启动执法程序的决定。")
+        return redirect("web:complaint", complaint_id=complaint.public_id)
+    if request.method == "POST" and initiate.is_bound and initiate.is_valid():
+        case = _attempt(
+            initiate,
+            request,
+            lambda: services.complaint_initiate(actor=officer, complaint=complaint, **initiate.cleaned_data),
+        )
+        if case is not None:
+            messages.success(request, f"已启动执法程序，案号 {case.number}。")
+            return redirect("web:case", case_id=case.public_id)
+    return render(
+        request,
+        "web/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "decline": decline,
+            "initiate": initiate,
+            "writable": officer.agency_id == complaint.agency_id
+            and complaint.status == ComplaintStatus.RECEIVED,
+        },
+    )
