@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -36,6 +37,12 @@ def transactional_db(transactional_db: None) -> Iterator[None]:
     # pytest-django empties every table after a transactional test; the triggers
     # would (rightly) refuse that for the ledger, so lift them for the flush only.
     triggers.uninstall(connection)
+
+
+@pytest.fixture(autouse=True)
+def _blob_dir(settings: Any, tmp_path: Path) -> None:
+    # Every test stores its blobs in its own folder.
+    settings.QUANLU_BLOB_DIR = tmp_path / "blobs"
 
 
 @pytest.fixture

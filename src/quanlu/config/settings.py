@@ -35,6 +35,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not shared-cache memory: concurrency tests need real locking
     # (busy timeout, WAL), which SQLite's shared cache does not give.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    # Parallel test runs (several checkouts, one server) each need their own database.
+    _db["TEST"] = {"NAME": env_str("QUANLU_TEST_DB_NAME", "") or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
     "quanlu.core",
     "quanlu.org",
     "quanlu.ledger",
+    "quanlu.blobs",
     "quanlu.cases",
     "quanlu.supervision",
     "quanlu.api",
@@ -119,6 +123,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Request bodies: forms are small; large media goes through the streaming upload API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Content-addressed blob storage (documents, media, packages).
+QUANLU_STORAGE = env_str("QUANLU_STORAGE", "local")
+QUANLU_BLOB_DIR = Path(env_str("QUANLU_BLOB_DIR", str(DATA_DIR / "blobs"))).resolve()
+# A second digest computed in the same pass as SHA-256 (国密 SM3 via OpenSSL); empty to disable.
+QUANLU_EXTRA_DIGESTS = env_list("QUANLU_EXTRA_DIGESTS", ["sm3"])
 
 # `quanlu serve`: where to listen and how many worker processes and threads.
 QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,22 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
         )
     if not settings.ALLOWED_HOSTS:
         problems.append(Error("QUANLU_ALLOWED_HOSTS is empty.", id="quanlu.E002"))
+    if settings.QUANLU_STORAGE not in ("local",):
+        problems.append(
+            Error(
+                f"QUANLU_STORAGE={settings.QUANLU_STORAGE!r} is not a known storage backend.",
+                hint="Use 'local'.",
+                id="quanlu.E003",
+            )
+        )
+    for name in settings.QUANLU_EXTRA_DIGESTS:
+        if name not in hashlib.algorithms_available:
+            problems.append(
+                Error(
+                    f"QUANLU_EXTRA_DIGESTS names {name!r}, which this OpenSSL does not provide.",
+                    id="quanlu.E004",
+                )
+            )
     if settings.DEBUG:
         problems.append(
             Warning("QUANLU_DEBUG is on: never run a real agency's site like this.", id="quanlu.W001")
