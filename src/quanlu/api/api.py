@@ -48,6 +48,15 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, body, status=404)
 
 
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求内容无法解析（应为有效的 JSON）。"),
+    403: ("permission_denied", "您无权执行此操作。"),
+    405: ("method_not_allowed", "不支持该请求方法。"),
+    429: ("throttled", "请求过于频繁，请稍后再试。"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+    code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理。"))
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)

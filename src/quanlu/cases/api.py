@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.responses import Status
 
 from quanlu.api import schemas as s
 from quanlu.api.base import ERRORS, officer_of, ref, signature_method
@@ -158,10 +159,10 @@ def cases_list(
 
 
 @router.post("/cases", response={201: s.CaseOut, **ERRORS}, summary="登记案件（程序启动）")
-def cases_create(request: HttpRequest, payload: s.CaseIn) -> tuple[int, dict[str, Any]]:
+def cases_create(request: HttpRequest, payload: s.CaseIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = services.case_open(actor=officer, **payload.dict())
-    return 201, case_out(case, officer)
+    return Status(201, case_out(case, officer))
 
 
 @router.get("/cases/{case_id}", response={200: s.CaseOut, **ERRORS}, summary="案件详情")
@@ -185,10 +186,10 @@ def parties_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
 
 
 @router.post("/cases/{case_id}/parties", response={201: s.PartyOut, **ERRORS}, summary="登记当事人")
-def parties_create(request: HttpRequest, case_id: str, payload: s.PartyIn) -> tuple[int, dict[str, Any]]:
+def parties_create(request: HttpRequest, case_id: str, payload: s.PartyIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
-    return 201, party_out(services.party_add(actor=officer, case=case, **payload.dict()))
+    return Status(201, party_out(services.party_add(actor=officer, case=case, **payload.dict())))
 
 
 @router.get("/cases/{case_id}/approvals", response={200: list[s.ApprovalOut], **ERRORS}, summary="案件的审批")
@@ -198,10 +199,10 @@ def approvals_of_case(request: HttpRequest, case_id: str) -> list[dict[str, Any]
 
 
 @router.post("/cases/{case_id}/approvals", response={201: s.ApprovalOut, **ERRORS}, summary="提请审批")
-def approvals_create(request: HttpRequest, case_id: str, payload: s.ApprovalIn) -> tuple[int, dict[str, Any]]:
+def approvals_create(request: HttpRequest, case_id: str, payload: s.ApprovalIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
-    return 201, approval_out(services.approval_request(actor=officer, case=case, **payload.dict()))
+    return Status(201, approval_out(services.approval_request(actor=officer, case=case, **payload.dict())))
 
 
 @router.get("/approvals/waiting", response={200: list[s.ApprovalOut], **ERRORS}, summary="待我审批")

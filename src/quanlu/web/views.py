@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from quanlu.cases import selectors as cs
 from quanlu.cases import services
+from quanlu.cases.gates import rulebook_for
 from quanlu.cases.models import (
     STAGE_ORDER,
     ApprovalGate,
@@ -166,6 +167,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             else None,
             "application_events": case.application_events.select_related("recorder"),
             "complaint": getattr(case, "complaint", None),
+            "rulebook": rulebook_for(case),
         },
     )
 
