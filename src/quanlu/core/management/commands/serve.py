@@ -30,6 +30,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=settings.QUANLU_BIND)
         parser.add_argument("--workers", type=int, default=settings.QUANLU_WORKERS)
+        parser.add_argument(
+            "--no-jobs", dest="jobs", action="store_false", help="do not start `quanlu worker`"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"全录已启动：http://{options['bind']}/  （Ctrl+C 停止）")
