@@ -18,8 +18,10 @@ from quanlu.cases.models import Approval, Case, Party, Stage, StepRole
 from quanlu.core.errors import DomainError
 from quanlu.ledger.models import Event
 from quanlu.org.models import Officer
+from quanlu.rulebooks.evaluator import evaluate, next_steps
 from quanlu.rulebooks.loader import all_rulebooks
 from quanlu.supervision.models import Deadline
+from quanlu.supervision.selectors import alerts_for
 
 router = Router(tags=["案件"])
 
@@ -266,4 +268,44 @@ def rulebooks(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for versions in all_rulebooks().values()
         for b in versions
+    ]
+
+
+@router.get("/cases/{case_id}/check", response={200: dict[str, Any], **ERRORS}, summary="按规则集检查案件")
+def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
+    case = cs.case_get_for(officer_of(request), case_id)
+    results = evaluate(case)
+    return {
+        "case": case.public_id,
+        "number": case.number,
+        "stage": case.stage,
+        "blocking": [r.as_dict() for r in results if r.blocking],
+        "results": [r.as_dict() for r in results],
+        "next_steps": [
+            {"to_stage": to, "label": label, "blocking": [r.as_dict() for r in blocking]}
+            for to, label, blocking in next_steps(case)
+        ],
+    }
+
+
+@router.get("/alerts", response={200: list[dict[str, Any]], **ERRORS}, summary="期限预警（黄牌、红牌）")
+def alerts(
+    request: HttpRequest, level: str | None = None, limit: int = Query(100, ge=1, le=1000)
+) -> list[dict[str, Any]]:
+    qs = alerts_for(officer_of(request))
+    if level is not None:
+        if level not in ("yellow", "red"):
+            raise DomainError(message="「级别」应为 yellow 或 red。", code="invalid_input", status=422)
+        qs = qs.filter(level=level)
+    return [
+        {
+            "id": a.public_id,
+            "level": a.level,
+            "level_label": a.get_level_display(),
+            "raised_at": a.raised_at,
+            "deadline": deadline_out(a.deadline),
+            "case_number": a.deadline.case.number,
+            "agency": ref(a.deadline.agency),
+        }
+        for a in qs[:limit]
     ]

@@ -41,14 +41,15 @@ from quanlu.cases.models import (
     StepOutcome,
     StepRole,
 )
-from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
+from quanlu.core.errors import Conflict, Finding, InvalidInput, PermissionDenied, Refused
 from quanlu.core.idnumbers import resident_id_problem, uscc_problem
 from quanlu.core.validation import clean_choice, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Agency, AgencyKind, Officer, Role
+from quanlu.rulebooks import evaluator
+from quanlu.rulebooks.evaluator import Status
 from quanlu.rulebooks.loader import get_rulebook
-from quanlu.supervision.models import Deadline
-from quanlu.supervision.services import deadline_meet, deadline_open
+from quanlu.supervision.services import deadlines_sync
 
 CASE_WORKERS = (Role.OFFICER, Role.HANDLER)
 STEP_ROLES = {
@@ -56,7 +57,6 @@ STEP_ROLES = {
     StepRole.LEGAL_REVIEW: Role.LEGAL_REVIEWER,
     StepRole.APPROVE: Role.APPROVER,
 }
-SUPPLEMENTARY_APPROVAL = "supplementary_approval"
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ def _case_open(
         },
     )
     if emergency:
-        # Work begins first (先行启动); the approval follows as 补报.
+        # Work begins first (先行启动); the approval follows as 补报, on a deadline.
         _move(
             case,
             actor=actor,
@@ -248,37 +248,38 @@ def _case_open(
             reason=f"情况紧急，先行启动：{emergency_reason}",
             at=now,
         )
-        due = gates.supplementary_deadline(case)
-        if due is not None:
-            rule, due_at = due
-            deadline_open(
-                actor=actor,
-                case=case,
-                kind=SUPPLEMENTARY_APPROVAL,
-                title="补报立案（程序启动）审批",
-                rule=rule,
-                starts_at=case.started_at,
-                due_at=due_at,
-            )
+    deadlines_sync(actor=actor, case=case)
     return case
 
 
-def _move(case: Case, *, actor: Officer, to_stage: str, reason: str, at: dt.datetime) -> StageTransition:
+def _move(
+    case: Case,
+    *,
+    actor: Officer,
+    to_stage: str,
+    reason: str,
+    at: dt.datetime,
+    warnings: list[dict[str, str]] | None = None,
+) -> StageTransition:
     transition = StageTransition.objects.create(
         case=case, from_stage=case.stage, to_stage=to_stage, actor=actor, at=at, reason=reason
     )
+    payload: dict[str, object] = {"from": case.stage, "to": to_stage, "reason": reason}
+    if warnings:
+        payload["warnings"] = warnings
     record_event(
         type=events.CASE_ADVANCED,
         actor=actor,
         agency=case.agency,
         case_uid=case.public_id,
         at=at,
-        payload={"from": case.stage, "to": to_stage, "reason": reason},
+        payload=payload,
     )
     case.stage = to_stage
     if to_stage == Stage.CLOSED:
         case.closed_at = at
     case.save(update_fields=["stage", "closed_at"])
+    deadlines_sync(actor=actor, case=case)
     return transition
 
 
@@ -308,12 +309,15 @@ def case_advance(
     reason = clean_text(
         reason, label="理由", field="reason", max_length=2000, required=transition.reason_required
     )
-    findings = gates.gate_findings(case, to_stage)
-    if findings:
+    results = evaluator.gate(case, to_stage)
+    blocking = [r.finding() for r in results if r.blocking]
+    if blocking:
         raise Refused(
-            "不符合本机关规定，不能进入下一阶段：" + "；".join(f.message for f in findings), findings
+            "不符合本机关规定，不能进入下一阶段：" + "；".join(f.message for f in blocking), blocking
         )
-    return _move(case, actor=actor, to_stage=to_stage, reason=reason, at=timezone.now())
+    # Warnings do not stop the move, but the record shows they were passed over.
+    warnings = [r.finding().as_dict() for r in results if r.status == Status.UNMET]
+    return _move(case, actor=actor, to_stage=to_stage, reason=reason, at=timezone.now(), warnings=warnings)
 
 
 # ---------------------------------------------------------------- parties
@@ -555,12 +559,8 @@ def _decide(
             "status": approval.status,
         },
     )
-    if final and approval.status == ApprovalStatus.GRANTED and approval.gate == ApprovalGate.INITIATION:
-        deadline = Deadline.objects.filter(
-            case=case, kind=SUPPLEMENTARY_APPROVAL, met_at__isnull=True
-        ).first()
-        if deadline is not None:
-            deadline_meet(actor=actor, deadline=deadline, at=now)
+    if final:
+        deadlines_sync(actor=actor, case=case)
     return step
 
 
@@ -702,12 +702,26 @@ def complaint_decline(
     complaint = _lock_complaint(actor, complaint)
     reason = clean_text(reason, label="不启动理由", field="reason", max_length=2000)
     notify_method = clean_text(
-        notify_method, label="告知方式", field="notify_method", max_length=32, required=complaint.named
+        notify_method, label="告知方式", field="notify_method", max_length=32, required=False
     )
     notify_content = clean_text(
-        notify_content, label="告知内容", field="notify_content", max_length=2000, required=complaint.named
+        notify_content, label="告知内容", field="notify_content", max_length=2000, required=False
     )
-    if complaint.named and notified_at is None:
+    book = get_rulebook(complaint.agency.rulebook_id, on=timezone.localdate())
+    notice_rules = book.rules_of("complaint_decline_notice") if complaint.named else []
+    if notice_rules and not (notify_method and notify_content):
+        rule = notice_rules[0]
+        finding = Finding(
+            rule=rule.id,
+            message="实名投诉、举报不启动执法程序的，应记录告知投诉人、举报人的方式和内容。",
+            rulebook=rule.rulebook_id,
+            article=f"{rule.citation.source} {rule.citation.article}",
+            quote=rule.citation.quote,
+        )
+        raise Refused(
+            finding.message + "请填写「告知方式」和「告知内容」。", [finding], code="notice_required"
+        )
+    if complaint.named and notify_method and notified_at is None:
         notified_at = timezone.now()
     complaint.status = ComplaintStatus.DECLINED
     complaint.decline_reason = reason

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "quanlu.ledger",
     "quanlu.blobs",
     "quanlu.cases",
+    "quanlu.rulebooks",
     "quanlu.supervision",
     "quanlu.api",
     "quanlu.web",
@@ -128,6 +129,15 @@ QUANLU_STORAGE = env_str("QUANLU_STORAGE", "local")
 QUANLU_BLOB_DIR = Path(env_str("QUANLU_BLOB_DIR", str(DATA_DIR / "blobs"))).resolve()
 # A second digest computed in the same pass as SHA-256 (国密 SM3 via OpenSSL); empty to disable.
 QUANLU_EXTRA_DIGESTS = env_list("QUANLU_EXTRA_DIGESTS", ["sm3"])
+
+# Audio-visual records: the largest accepted file, how long an unfinished resumable
+# upload is kept, and the pause between two clips of one device that counts as a gap.
+QUANLU_MEDIA_MAX_BYTES = env_int("QUANLU_MEDIA_MAX_BYTES", 64 * 1024**3, minimum=1)
+QUANLU_UPLOAD_EXPIRY_HOURS = env_int("QUANLU_UPLOAD_EXPIRY_HOURS", 72, minimum=1)
+QUANLU_AV_GAP_SECONDS = env_int("QUANLU_AV_GAP_SECONDS", 10, minimum=1)
+
+# How often the running app sweeps deadlines into yellow/red alerts (seconds).
+QUANLU_SWEEP_SECONDS = env_int("QUANLU_SWEEP_SECONDS", 300, minimum=5)
 
 # `quanlu serve`: where to listen and how many worker processes and threads.
 QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")

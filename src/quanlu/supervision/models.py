@@ -22,6 +22,9 @@ class Deadline(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("类别", max_length=48)
+    # What the deadline is about within the case when there can be several of a kind
+    # (a media record's upload, a correction order's re-check); empty for one per case.
+    subject = models.CharField("对象", max_length=64, blank=True, default="")
     title = models.CharField("事项", max_length=200)
     starts_at = models.DateTimeField("起算时间")
     due_at = models.DateTimeField("期限")
@@ -36,7 +39,11 @@ class Deadline(models.Model):
         verbose_name = "期限"
         verbose_name_plural = verbose_name
         ordering = ["due_at"]
-        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_deadline_per_case_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "subject"], name="one_deadline_per_case_kind_subject"
+            )
+        ]
 
     def level(self, now: dt.datetime) -> str:
         if self.met_at is not None:
@@ -55,3 +62,20 @@ class Deadline(models.Model):
         if now >= self.warn_at:
             return "即将到期"
         return "未到期"
+
+
+class Alert(models.Model):
+    """A yellow or red alert raised once per deadline and level by the sweep."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="alerts")
+    level = models.CharField("级别", max_length=8, choices=AlertLevel.choices)
+    raised_at = models.DateTimeField("预警时间")
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = verbose_name
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "level"], name="one_alert_per_deadline_level")
+        ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -25,6 +26,7 @@ R002 = "002_4fd6fddfbbebbad6"
 R003 = "003_b6123a0950a37ec2"
 R004 = "004_b4c2f06b7eb1ab1e"
 ALL_RULEBOOKS = (R000, R001, R002, R003, R004)
+PACKAGE_RULEBOOK_DIR = Path(__file__).resolve().parent.parent / "rulebooks" / "data"
 
 
 def region(name: str = "", parent: Region | None = None) -> Region:

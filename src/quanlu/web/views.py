@@ -30,7 +30,8 @@ from quanlu.core.errors import DomainError, NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision.selectors import open_deadlines_for
+from quanlu.rulebooks.evaluator import evaluate, next_steps
+from quanlu.supervision.selectors import alerts_for, open_deadlines_for
 from quanlu.web import forms as f
 
 T = TypeVar("T")
@@ -86,6 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "waiting": cs.approvals_waiting_for(officer),
             "deadlines": [(d, d.level(now), d.status_label(now)) for d in deadlines],
             "agencies": visible_agencies(officer).order_by("path"),
+            "alerts": alerts_for(officer).filter(deadline__met_at__isnull=True)[:20],
         },
     )
 
@@ -168,6 +170,8 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "application_events": case.application_events.select_related("recorder"),
             "complaint": getattr(case, "complaint", None),
             "rulebook": rulebook_for(case),
+            "compliance": evaluate(case),
+            "next_steps": next_steps(case) if writable else [],
         },
     )
 

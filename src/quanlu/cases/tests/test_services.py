@@ -588,8 +588,9 @@ def test_a_named_complaint_not_taken_up_records_how_the_complainant_was_told(wor
     c = services.complaint_register(
         actor=world.officer, named=True, complainant_name="马某", channel="电话", content="反映某厂排污。"
     )
-    with pytest.raises(InvalidInput, match="告知方式"):
+    with pytest.raises(Refused, match="告知方式") as exc:
         services.complaint_decline(actor=world.officer, complaint=c, reason="未发现违法行为。")
+    assert exc.value.findings[0].article == "004_b4c2f06b7eb1ab1e.txt 第十条"
     services.complaint_decline(
         actor=world.officer,
         complaint=c,
@@ -661,3 +662,22 @@ def test_application_intake_events_are_recorded_in_order(world):
 def test_application_events_only_for_application_cases(world):
     with pytest.raises(Conflict, match="依申请"):
         services.application_event_record(actor=world.officer, case=world.open_case(), kind="registered")
+
+
+@pytest.mark.parametrize(
+    ("rulebook", "required"),
+    [(f.R000, False), (f.R001, False), (f.R002, True), (f.R003, True), (f.R004, True)],
+)
+def test_only_some_regulations_require_telling_a_named_complainant(db, rulebook, required):
+    w = f.world(rulebook)
+    c = services.complaint_register(
+        actor=w.officer, named=True, complainant_name="马某", channel="电话", content="反映某厂排污。"
+    )
+    if required:
+        with pytest.raises(Refused) as exc:
+            services.complaint_decline(actor=w.officer, complaint=c, reason="未发现违法行为。")
+        assert exc.value.findings[0].rulebook == rulebook
+    else:
+        services.complaint_decline(actor=w.officer, complaint=c, reason="未发现违法行为。")
+        c.refresh_from_db()
+        assert c.status == "declined"

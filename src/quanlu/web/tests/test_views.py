@@ -196,7 +196,7 @@ def test_complaints_pages(world):
     refused = client.post(
         f"/complaints/{complaint.public_id}/", {"action": "decline", "reason": "未发现问题"}
     )
-    assert "「告知方式」为必填项" in refused.content.decode()
+    assert "应记录告知投诉人、举报人的方式和内容" in refused.content.decode()
     client.post(
         f"/complaints/{complaint.public_id}/",
         {"action": "decline", "reason": "未发现问题", "notify_method": "电话", "notify_content": "已告知"},
