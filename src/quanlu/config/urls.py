@@ -4,5 +4,6 @@ from quanlu.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("supervision/", include("quanlu.supervision.urls")),
     path("", include("quanlu.web.urls")),
 ]

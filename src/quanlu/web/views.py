@@ -31,6 +31,7 @@ from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Officer
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
+from quanlu.rulebooks.loader import get_rulebook
 from quanlu.supervision.selectors import alerts_for, open_deadlines_for
 from quanlu.web import forms as f
 
@@ -58,8 +59,17 @@ def _attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T
             messages.error(request, exc.message)
         for d in exc.details:
             if d.get("article"):
-                messages.warning(request, f"依据：{d['article']}「{d['quote']}」")
+                messages.warning(request, f"依据：{_citation_label(d)}「{d['quote']}」")
         return None
+
+
+def _citation_label(detail: dict[str, Any]) -> str:
+    """《规定标题》第X条 for people; the API keeps the regulation's file name."""
+    article = str(detail["article"]).split(" ")[-1]
+    try:
+        return f"《{get_rulebook(detail['rulebook']).title}》{article}"
+    except KeyError:
+        return str(detail["article"])
 
 
 def _case(request: HttpRequest, case_id: Any) -> Any:

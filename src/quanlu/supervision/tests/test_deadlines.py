@@ -86,3 +86,22 @@ def test_alerts_on_dashboard_and_api_visible_to_supervisors_only_in_their_area(w
     _, mine = api_token_create(actor=world.officer, officer=world.officer, label="t")
     body = client.get("/api/v1/alerts?level=red", HTTP_AUTHORIZATION=f"Bearer {mine}").json()
     assert [a["case_number"] for a in body] == [case.number]
+
+
+def test_supervision_overview_shows_agencies_in_the_area_and_their_breaches(db):
+    from django.test import Client
+
+    w = f.world(f.R002)
+    late = emergency(w, 30)
+    deadlines_sweep()
+    client = Client()
+    client.force_login(w.justice_supervisor)
+    text = client.get("/supervision/").content.decode()
+    assert w.agency.name in text
+    assert w.superior.name in text
+    assert w.other.name not in text
+    assert late.number in text
+    assert "补报立案（程序启动）审批已逾期" in text
+    client.force_login(w.outsider)
+    outsider_view = client.get("/supervision/").content.decode()
+    assert late.number not in outsider_view
