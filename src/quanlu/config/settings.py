@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "quanlu.cases",
     "quanlu.rulebooks",
     "quanlu.supervision",
+    "quanlu.archive",
     "quanlu.api",
     "quanlu.web",
 ]

@@ -1,0 +1,1 @@
+"""Archive: dossiers, BagIt packages, offline verification, retention and disposition."""
