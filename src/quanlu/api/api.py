@@ -14,6 +14,8 @@ from quanlu.api.base import TokenAuth
 from quanlu.api.errors import validation_body
 from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
+from quanlu.devices.api import router as devices_router
+from quanlu.media.api import router as media_router
 
 api = NinjaAPI(
     title="全录 quanlu API",
@@ -24,6 +26,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("", cases_router)
+api.add_router("", devices_router)
+api.add_router("", media_router)
 
 
 @api.exception_handler(DomainError)

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from quanlu.blobs import events
 from quanlu.blobs.models import Blob
-from quanlu.blobs.store import get_store
+from quanlu.blobs.store import PutResult, get_store
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Agency, Officer
 
@@ -28,6 +28,12 @@ def blob_store(
 ) -> tuple[Blob, bool]:
     """Returns (blob, created). ``created`` is False for bytes already stored."""
     result = get_store().put_stream(chunks, expected_sha256=expected_sha256, max_size=max_size)
+    return blob_register(actor=actor, agency=agency, result=result)
+
+
+def blob_register(*, actor: Officer | None, agency: Agency | None, result: PutResult) -> tuple[Blob, bool]:
+    """Register bytes already committed to the store (by ``put_stream`` or a
+    writer's ``commit``); the first registration of a content is ledgered."""
     with transaction.atomic():
         blob, created = Blob.objects.get_or_create(
             sha256=result.sha256, defaults={"size": result.size, "sm3": result.digests.get("sm3", "")}

@@ -11,19 +11,27 @@ embedded default. An S3-compatible backend implements the same class.
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import hashlib
 import os
 import re
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from django.conf import settings
 
 CHUNK = 1024 * 1024
+# Ask the kernel to start writing back every this many bytes (sync_file_range), so
+# the final fsync waits for the tail only, as `cp` followed by `sync` effectively does.
+WRITEBACK = 32 * 1024 * 1024
+ReadInto = Callable[[memoryview], int]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -60,13 +68,19 @@ class Hasher:
             self._hashes[name] = hashlib.new(name)
         self.size = 0
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: bytes | memoryview) -> None:
         self.size += len(chunk)
         for h in self._hashes.values():
             h.update(chunk)
 
     def hexdigests(self) -> dict[str, str]:
         return {name: h.hexdigest() for name, h in self._hashes.items()}
+
+    def copy(self) -> Hasher:
+        twin = Hasher.__new__(Hasher)
+        twin._hashes = {name: h.copy() for name, h in self._hashes.items()}
+        twin.size = self.size
+        return twin
 
 
 class BlobStore(Protocol):
@@ -86,6 +100,10 @@ class BlobStore(Protocol):
 
     def local_path(self, sha256: str) -> Path | None: ...
 
+    def writer(self, *, max_size: int | None = None) -> BlobWriter: ...
+
+    def partial(self, key: str) -> PartialBlob: ...
+
 
 def iter_file(fh: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
     while True:
@@ -96,7 +114,8 @@ def iter_file(fh: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
 
 
 class LocalBlobStore:
-    """Blobs under ``root/sha256/ab/cd/<hex>``; temp files under ``root/tmp``.
+    """Blobs under ``root/sha256/ab/cd/<hex>``; temp files under ``root/tmp``;
+    resumable uploads' bytes so far under ``root/partial``.
 
     A write goes to a temp file in the same filesystem, is fsynced, and is then
     hard-linked into place: the name appears only for complete, verified bytes,
@@ -107,6 +126,7 @@ class LocalBlobStore:
         self.root = Path(root)
         self.extra_digests = tuple(extra_digests)
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        (self.root / "partial").mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
         sha256 = check_sha256(sha256)
@@ -127,6 +147,14 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise BlobError("存储的内容缺失。", "blob_missing") from exc
 
+    def writer(self, *, max_size: int | None = None) -> BlobWriter:
+        """A push-style writer (for upload handlers that are handed chunks)."""
+        return BlobWriter(self, max_size=max_size)
+
+    def partial(self, key: str) -> PartialBlob:
+        """The resumable upload named ``key`` (32 hex digits)."""
+        return PartialBlob(self, key)
+
     def put_stream(
         self,
         chunks: Iterable[bytes],
@@ -136,34 +164,338 @@ class LocalBlobStore:
     ) -> PutResult:
         if expected_sha256 is not None:
             expected_sha256 = check_sha256(expected_sha256)
-        hasher = Hasher(self.extra_digests)
-        tmp = self.root / "tmp" / f"{uuid.uuid4().hex}.part"
+        with self.writer(max_size=max_size) as writer:
+            for chunk in chunks:
+                writer.write(chunk)
+            writer.seal(expected_sha256=expected_sha256)
+            return writer.commit()
+
+    def _link_into_place(self, tmp: Path, sha256: str) -> bool:
+        final = self._path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with tmp.open("xb") as out:
-                for chunk in chunks:
-                    if max_size is not None and hasher.size + len(chunk) > max_size:
-                        raise BlobError(f"内容超过允许的大小（{max_size} 字节）。", "too_large")
-                    hasher.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            digests = hasher.hexdigests()
-            sha256 = digests["sha256"]
-            if expected_sha256 is not None and expected_sha256 != sha256:
-                raise BlobError("内容摘要与声明的不一致，传输可能出错，请重新上传。", "digest_mismatch")
-            final = self._path(sha256)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            os.link(tmp, final)
+        except FileExistsError:
+            return False
+        os.chmod(final, 0o444)  # write-once
+        _fsync_dir(final.parent)
+        return True
+
+
+class BlobWriter:
+    """Bytes on their way into the store: written and hashed in one pass to a temp
+    file, then ``seal``ed (fsynced, digests fixed, the declared digest checked) and
+    ``commit``ted (hard-linked into place) — or ``abort``ed, leaving nothing.
+
+    Between seal and commit the caller may inspect the bytes at ``path`` (media
+    ingest probes them) and still refuse them. Used as a context manager, anything
+    not committed is removed on the way out.
+    """
+
+    def __init__(
+        self,
+        store: LocalBlobStore,
+        *,
+        max_size: int | None = None,
+        path: Path | None = None,
+        hasher: Hasher | None = None,
+    ) -> None:
+        self._store = store
+        self.max_size = max_size
+        self.path = path or store.root / "tmp" / f"{uuid.uuid4().hex}.part"
+        self._hasher = hasher or Hasher(store.extra_digests)
+        self._fh: BinaryIO | None = None if path else self.path.open("xb")
+        self.digests: dict[str, str] | None = None
+        self._finished = False
+        self._written = self._kicked = 0
+
+    @property
+    def size(self) -> int:
+        return self._hasher.size
+
+    def write(self, chunk: bytes) -> None:
+        if self._fh is None:
+            raise BlobError("内容已封存，不能再写入。", "sealed")
+        if self.max_size is not None and self._hasher.size + len(chunk) > self.max_size:
+            raise BlobError(f"内容超过允许的大小（{self.max_size} 字节）。", "too_large")
+        self._hasher.update(chunk)
+        self._fh.write(chunk)
+        self._written += len(chunk)
+        if self._written - self._kicked >= WRITEBACK:
+            self._fh.flush()
+            _start_writeback(self._fh.fileno(), self._kicked, self._written - self._kicked)
+            self._kicked = self._written
+
+    def fill(self, readinto: ReadInto, length: int) -> int:
+        """Take ``length`` bytes from ``readinto`` (a request body), hashing them on a
+        second thread while this one writes: the fast path for large uploads."""
+        if self._fh is None:
+            raise BlobError("内容已封存，不能再写入。", "sealed")
+        if self.max_size is not None and self._hasher.size + length > self.max_size:
+            raise BlobError(f"内容超过允许的大小（{self.max_size} 字节）。", "too_large")
+        self._fh.flush()
+        return pump(readinto, length, fd=self._fh.fileno(), hasher=self._hasher)
+
+    def seal(self, *, expected_sha256: str | None = None) -> dict[str, str]:
+        if self.digests is None:
+            if self._fh is not None:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+                self._fh.close()
+                self._fh = None
+            self.digests = self._hasher.hexdigests()
+        if expected_sha256 is not None and check_sha256(expected_sha256) != self.digests["sha256"]:
+            raise BlobError("内容摘要与声明的不一致，传输可能出错，请重新上传。", "digest_mismatch")
+        return self.digests
+
+    def commit(self) -> PutResult:
+        digests = self.seal()
+        sha256 = digests["sha256"]
+        created = self._store._link_into_place(self.path, sha256)
+        self._cleanup()
+        return PutResult(sha256=sha256, size=self._hasher.size, digests=digests, created=created)
+
+    def abort(self) -> None:
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cleanup()
+
+
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+# Hash states of resumable uploads between their requests, by key. A state is
+# valid only while it has seen exactly the bytes in the file; otherwise (another
+# process took the previous request, or the server restarted) the bytes so far
+# are re-read once to rebuild it.
+_PARTIAL_HASHERS: dict[str, Hasher] = {}
+_PARTIAL_LOCK = threading.Lock()
+_PARTIAL_CACHE_SIZE = 256
+
+
+class PartialBlob:
+    """A resumable upload's bytes so far (tus): appended to by successive requests,
+    possibly in different processes, until complete; then sealed into a BlobWriter.
+
+    Appends are serialised by an exclusive lock on the file, so two requests for
+    the same upload cannot interleave; the second is refused at once.
+    """
+
+    def __init__(self, store: LocalBlobStore, key: str) -> None:
+        if not _KEY.match(key):
+            raise BlobError("上传标识格式不正确。", "bad_key")
+        self._store = store
+        self.key = key
+        self.path = store.root / "partial" / f"{key}.part"
+
+    def create(self) -> None:
+        with self.path.open("xb"):
+            pass
+        _fsync_dir(self.path.parent)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def offset(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError as exc:
+            raise BlobError("上传不存在或已被清除。", "partial_missing") from exc
+
+    def append(
+        self,
+        chunks: Iterable[bytes] = (),
+        *,
+        offset: int,
+        length: int,
+        checksum: tuple[str, bytes] | None = None,
+        readinto: ReadInto | None = None,
+        count: int = 0,
+    ) -> int:
+        """Append at ``offset`` (which must be the current size) without passing
+        ``length``: the ``chunks``, or ``count`` bytes from ``readinto`` (a request
+        body, the fast path); returns the new offset.
+
+        Bytes received before a broken connection are kept (the client resumes
+        after them), unless the request carried a ``checksum`` (algorithm, raw
+        digest) of its body: then only a body that arrived whole and matches is
+        kept, anything else is cut off again.
+        """
+        try:
+            fh = self.path.open("r+b")
+        except FileNotFoundError as exc:
+            raise BlobError("上传不存在或已被清除。", "partial_missing") from exc
+        with fh:
             try:
-                os.link(tmp, final)
-                created = True
-            except FileExistsError:
-                created = False
-            if created:
-                os.chmod(final, 0o444)  # write-once
-                _fsync_dir(final.parent)
-            return PutResult(sha256=sha256, size=hasher.size, digests=digests, created=created)
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise BlobError("该上传正在由另一个请求写入，请稍后重试。", "busy") from exc
+            current = os.fstat(fh.fileno()).st_size
+            if offset != current:
+                raise BlobError(
+                    f"上传偏移量不一致（服务器已收到 {current} 字节，请求从 {offset} 字节续传）。",
+                    "offset_mismatch",
+                )
+            if readinto is not None and current + count > length:
+                raise BlobError("上传内容超过声明的长度。", "too_long")
+            hasher = self._hasher(fh, current)
+            before = hasher.copy()
+            body = hashlib.new(checksum[0]) if checksum else None
+            fh.seek(current)
+            complete = False
+            try:
+                if readinto is not None:
+                    complete = pump(readinto, count, fd=fh.fileno(), hasher=hasher, body_hash=body) == count
+                else:
+                    for chunk in chunks:
+                        if hasher.size + len(chunk) > length:
+                            raise BlobError("上传内容超过声明的长度。", "too_long")
+                        fh.write(chunk)
+                        hasher.update(chunk)
+                        if body is not None:
+                            body.update(chunk)
+                    complete = True
+            finally:
+                verified = complete and (body is None or checksum is None or body.digest() == checksum[1])
+                if checksum is not None and not verified:
+                    fh.truncate(current)
+                    hasher = before
+                fh.flush()
+                os.fsync(fh.fileno())
+                size = os.fstat(fh.fileno()).st_size
+                self._remember(hasher if hasher.size == size else None)
+            if not verified:
+                raise BlobError("本次上传的数据块校验值不一致，已丢弃，请重传该数据块。", "checksum_mismatch")
+            return size
+
+    def seal(self, *, expected_sha256: str | None = None, max_size: int | None = None) -> BlobWriter:
+        """Hand the complete bytes over as a sealed writer (commit or abort it)."""
+        with self.path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            hasher = self._hasher(fh, size)
+        _forget(self.key)
+        writer = BlobWriter(self._store, max_size=max_size, path=self.path, hasher=hasher)
+        writer.seal(expected_sha256=expected_sha256)
+        return writer
+
+    def discard(self) -> None:
+        _forget(self.key)
+        self.path.unlink(missing_ok=True)
+
+    def _hasher(self, fh: BinaryIO, size: int) -> Hasher:
+        with _PARTIAL_LOCK:
+            cached = _PARTIAL_HASHERS.get(self.key)
+        if cached is not None and cached.size == size:
+            return cached
+        hasher = Hasher(self._store.extra_digests)
+        fh.seek(0)
+        remaining = size
+        while remaining:
+            chunk = fh.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            hasher.update(chunk)
+            remaining -= len(chunk)
+        return hasher
+
+    def _remember(self, hasher: Hasher | None) -> None:
+        with _PARTIAL_LOCK:
+            _PARTIAL_HASHERS.pop(self.key, None)
+            if hasher is None:
+                return
+            while len(_PARTIAL_HASHERS) >= _PARTIAL_CACHE_SIZE:
+                _PARTIAL_HASHERS.pop(next(iter(_PARTIAL_HASHERS)))
+            _PARTIAL_HASHERS[self.key] = hasher
+
+
+def _forget(key: str) -> None:
+    with _PARTIAL_LOCK:
+        _PARTIAL_HASHERS.pop(key, None)
+
+
+def pump(
+    readinto: ReadInto,
+    length: int,
+    *,
+    fd: int,
+    hasher: Hasher,
+    body_hash: Any = None,
+) -> int:
+    """Copy ``length`` bytes from ``readinto`` to the file descriptor ``fd`` (at its
+    position), updating ``hasher`` (and ``body_hash``) on a second thread: hashlib
+    releases the GIL, so receiving and writing overlap with hashing. Buffers are
+    reused in rotation; a buffer is refilled only after its hashing is done, and
+    on any exit every submitted chunk has been hashed and written, so the digests
+    always describe exactly the bytes in the file. Returns the bytes copied (fewer
+    only if ``readinto`` returned 0 early)."""
+    slots = [bytearray(CHUNK) for _ in range(3)]
+    pending: list[Future[None] | None] = [None] * len(slots)
+    done = kicked = 0
+    turn = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quanlu-hash") as pool:
+        try:
+            while done < length:
+                slot = turn % len(slots)
+                waiting = pending[slot]
+                if waiting is not None:
+                    waiting.result()
+                view = memoryview(slots[slot])[: min(CHUNK, length - done)]
+                n = readinto(view)
+                if n <= 0:
+                    break
+                chunk = view[:n]
+                pending[slot] = pool.submit(_digest, hasher, body_hash, chunk)
+                _write_all(fd, chunk)
+                done += n
+                turn += 1
+                if done - kicked >= WRITEBACK:
+                    _start_writeback(fd, kicked, done - kicked)
+                    kicked = done
         finally:
-            tmp.unlink(missing_ok=True)
+            for waiting in pending:
+                if waiting is not None:
+                    waiting.result()
+    return done
+
+
+def _digest(hasher: Hasher, body_hash: Any, chunk: memoryview) -> None:
+    hasher.update(chunk)
+    if body_hash is not None:
+        body_hash.update(chunk)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _load_sync_file_range() -> Any:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):  # not Linux: the final fsync does it all
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+    return function
+
+
+_SYNC_FILE_RANGE = _load_sync_file_range()
+
+
+def _start_writeback(fd: int, offset: int, count: int) -> None:
+    if _SYNC_FILE_RANGE is not None:
+        _SYNC_FILE_RANGE(fd, offset, count, 2)  # SYNC_FILE_RANGE_WRITE: start, do not wait
 
 
 def _fsync_dir(path: Path) -> None:

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "quanlu.rulebooks",
     "quanlu.supervision",
     "quanlu.archive",
+    "quanlu.devices",
+    "quanlu.media",
     "quanlu.api",
     "quanlu.web",
 ]

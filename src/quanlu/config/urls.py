@@ -4,6 +4,8 @@ from quanlu.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("", include("quanlu.media.urls")),
+    path("", include("quanlu.devices.urls")),
     path("supervision/", include("quanlu.supervision.urls")),
     path("", include("quanlu.web.urls")),
 ]

@@ -11,6 +11,11 @@ from quanlu.blobs.store import BlobError, LocalBlobStore, get_store
 from quanlu.ledger.models import Event
 
 
+def SHA1(data: bytes) -> bytes:
+    # tus clients checksum chunks with SHA-1 (integrity, not security).
+    return hashlib.new("sha1", data, usedforsecurity=False).digest()
+
+
 def test_put_streams_hashes_in_one_pass_and_is_write_once(tmp_path):
     store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
     chunks = [b"a" * 1000, b"b" * 5000, b""]
@@ -100,3 +105,83 @@ def test_blob_store_registers_once_and_ledgers_once(world):
     assert event.payload == {"sha256": blob.sha256, "size": 13, "sm3": blob.sm3}
     with get_store().open(blob.sha256) as fh:
         assert fh.read() == b"%PDF-1.7 test"
+
+
+def test_a_writer_can_be_inspected_before_commit_and_aborted(tmp_path):
+    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    with store.writer() as writer:
+        writer.write(b"not ")
+        writer.write(b"wanted")
+        digests = writer.seal()
+        assert writer.path.read_bytes() == b"not wanted"
+        assert digests["sha256"] == hashlib.sha256(b"not wanted").hexdigest()
+        writer.abort()
+    assert not store.exists(digests["sha256"])
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_writer_commits_once_and_refuses_writes_after_sealing(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    with store.writer(max_size=100) as writer:
+        writer.write(b"abc")
+        writer.seal(expected_sha256=hashlib.sha256(b"abc").hexdigest())
+        with pytest.raises(BlobError):
+            writer.write(b"more")
+        result = writer.commit()
+    assert result.created
+    assert store.local_path(result.sha256).read_bytes() == b"abc"
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_partial_upload_resumes_across_processes_and_hashes_the_whole(tmp_path):
+    import quanlu.blobs.store as store_module
+
+    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    data = os.urandom(300_000)
+    part = store.partial("a" * 32)
+    part.create()
+    assert part.offset() == 0
+    assert part.append([data[:100_000]], offset=0, length=len(data)) == 100_000
+    # Another process takes the next request: it has no hash state and rebuilds it.
+    store_module._PARTIAL_HASHERS.clear()
+    with pytest.raises(BlobError) as exc:
+        part.append([data[100_000:]], offset=50, length=len(data))
+    assert exc.value.code == "offset_mismatch"
+    assert part.append([data[100_000:]], offset=100_000, length=len(data)) == len(data)
+    writer = part.seal(expected_sha256=hashlib.sha256(data).hexdigest())
+    assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
+    result = writer.commit()
+    assert store.local_path(result.sha256).read_bytes() == data
+    assert not part.exists()
+
+
+def test_a_partial_keeps_what_arrived_before_a_break_but_not_a_bad_checksum(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    part = store.partial("b" * 32)
+    part.create()
+
+    def broken():
+        yield b"x" * 1000
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        part.append(broken(), offset=0, length=5000)
+    assert part.offset() == 1000  # kept: the client resumes after it
+    good = b"y" * 1000
+    with pytest.raises(BlobError) as exc:
+        part.append([good], offset=1000, length=5000, checksum=("sha1", SHA1(b"other")))
+    assert exc.value.code == "checksum_mismatch"
+    assert part.offset() == 1000
+    with pytest.raises(ConnectionResetError):
+        part.append(broken(), offset=1000, length=5000, checksum=("sha1", SHA1(good)))
+    assert part.offset() == 1000  # a checksummed body that did not arrive whole is dropped
+    assert part.append([good], offset=1000, length=5000, checksum=("sha1", SHA1(good))) == 2000
+    with pytest.raises(BlobError, match="超过声明的长度"):
+        part.append([b"z" * 4000], offset=2000, length=5000)
+    part.discard()
+    assert not part.exists()
+
+
+def test_partial_keys_are_checked(tmp_path):
+    with pytest.raises(BlobError):
+        LocalBlobStore(tmp_path).partial("../../etc/passwd")

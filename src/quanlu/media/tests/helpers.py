@@ -1,0 +1,56 @@
+"""Real media for the tests, made on the spot with FFmpeg (PyAV) and Pillow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from quanlu.blobs.store import BlobWriter, get_store
+from quanlu.devices import services as devices
+from quanlu.media import samples
+from quanlu.media.services import clean_declared, media_ingest
+
+
+def stage(data: bytes) -> BlobWriter:
+    writer = get_store().writer()
+    writer.write(data)
+    return writer
+
+
+def ago(**kw: float) -> dt.datetime:
+    return timezone.now() - dt.timedelta(**kw)
+
+
+def ingest(world, data: bytes, *, case=None, actor=None, filename="clip.mp4", **fields):
+    actor = actor or world.officer
+    case = case if case is not None else world.open_case()
+    declared = clean_declared(agency=case.agency, data=fields)
+    return media_ingest(
+        actor=actor,
+        agency=case.agency,
+        case=case,
+        staged=stage(data),
+        filename=filename,
+        declared=declared,
+        via="test",
+    )
+
+
+def device_for(world, officer=None, *, since: dt.datetime | None = None, serial: str = ""):
+    device = devices.device_register(
+        actor=world.keeper, kind="body_worn_recorder", purpose="现场执法音像记录", serial_no=serial
+    )
+    devices.device_checkout(
+        actor=world.keeper,
+        device=device,
+        officer=officer or world.officer,
+        battery_percent=90,
+        storage_free_mb=20000,
+        at=since or ago(hours=6),
+    )
+    return device
+
+
+def video(start: dt.datetime, seconds: float = 2.0, **kw) -> bytes:
+    return samples.video(seconds=seconds, created=start, **kw)
