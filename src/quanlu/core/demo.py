@@ -486,5 +486,6 @@ def load() -> dict[str, Officer]:
     _demo_cases(people)
     _complaints(people)
     from quanlu.media.demo import load_media  # devices and audio-visual records
+
     load_media(people)
     return people
