@@ -9,6 +9,9 @@ class Blob(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, primary_key=True)
     size = models.BigIntegerField("字节数")
     sm3 = models.CharField("SM3", max_length=64, blank=True)
+    # Computed at ingest so that archive packages (BagIt SHA-512 manifests) reuse it
+    # instead of reading every byte again.
+    sha512 = models.CharField("SHA-512", max_length=128, blank=True)
     stored_at = models.DateTimeField("存储时间", auto_now_add=True)
 
     class Meta:

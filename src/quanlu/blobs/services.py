@@ -36,15 +36,18 @@ def blob_register(*, actor: Officer | None, agency: Agency | None, result: PutRe
     writer's ``commit``); the first registration of a content is ledgered."""
     with transaction.atomic():
         blob, created = Blob.objects.get_or_create(
-            sha256=result.sha256, defaults={"size": result.size, "sm3": result.digests.get("sm3", "")}
+            sha256=result.sha256,
+            defaults={
+                "size": result.size,
+                "sm3": result.digests.get("sm3", ""),
+                "sha512": result.digests.get("sha512", ""),
+            },
         )
         if created:
-            record_event(
-                type=events.BLOB_STORED,
-                actor=actor,
-                agency=agency,
-                payload={"sha256": blob.sha256, "size": blob.size, "sm3": blob.sm3},
-            )
+            payload = {"sha256": blob.sha256, "size": blob.size, "sm3": blob.sm3}
+            if blob.sha512:
+                payload["sha512"] = blob.sha512
+            record_event(type=events.BLOB_STORED, actor=actor, agency=agency, payload=payload)
     return blob, created
 
 

@@ -130,8 +130,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Content-addressed blob storage (documents, media, packages).
 QUANLU_STORAGE = env_str("QUANLU_STORAGE", "local")
 QUANLU_BLOB_DIR = Path(env_str("QUANLU_BLOB_DIR", str(DATA_DIR / "blobs"))).resolve()
-# A second digest computed in the same pass as SHA-256 (国密 SM3 via OpenSSL); empty to disable.
-QUANLU_EXTRA_DIGESTS = env_list("QUANLU_EXTRA_DIGESTS", ["sm3"])
+# Digests computed in the same pass as SHA-256: 国密 SM3 (via OpenSSL), and SHA-512 for the
+# archive packages' second manifest, so exports never re-read the bytes. Empty to disable.
+QUANLU_EXTRA_DIGESTS = env_list("QUANLU_EXTRA_DIGESTS", ["sm3", "sha512"])
 
 # Audio-visual records: the largest accepted file, how long an unfinished resumable
 # upload is kept, and the pause between two clips of one device that counts as a gap.

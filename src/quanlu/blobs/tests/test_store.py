@@ -102,7 +102,8 @@ def test_blob_store_registers_once_and_ledgers_once(world):
     assert (again.pk, created_again) == (blob.pk, False)
     assert Blob.objects.count() == 1
     (event,) = Event.objects.filter(type="blob:blob:stored")
-    assert event.payload == {"sha256": blob.sha256, "size": 13, "sm3": blob.sm3}
+    assert event.payload == {"sha256": blob.sha256, "size": 13, "sm3": blob.sm3, "sha512": blob.sha512}
+    assert blob.sha512 == hashlib.sha512(b"%PDF-1.7 test").hexdigest()
     with get_store().open(blob.sha256) as fh:
         assert fh.read() == b"%PDF-1.7 test"
 
