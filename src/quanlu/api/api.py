@@ -16,6 +16,7 @@ from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
 from quanlu.media.api import router as media_router
+from quanlu.records.api import router as records_router
 
 api = NinjaAPI(
     title="全录 quanlu API",
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("", cases_router)
 api.add_router("", devices_router)
 api.add_router("", media_router)
+api.add_router("", records_router)
 
 
 @api.exception_handler(DomainError)

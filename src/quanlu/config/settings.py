@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "quanlu.archive",
     "quanlu.devices",
     "quanlu.media",
+    "quanlu.records",
     "quanlu.api",
     "quanlu.web",
 ]
@@ -143,6 +144,10 @@ QUANLU_AV_GAP_SECONDS = env_int("QUANLU_AV_GAP_SECONDS", 10, minimum=1)
 # How often the running app sweeps deadlines into yellow/red alerts (seconds).
 QUANLU_SWEEP_SECONDS = env_int("QUANLU_SWEEP_SECONDS", 300, minimum=5)
 
+# Text records: the largest scan or outside PDF accepted, and the largest touch-screen
+# signature image (bytes).
+QUANLU_DOCUMENT_MAX_BYTES = env_int("QUANLU_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+QUANLU_SIGNATURE_MAX_BYTES = env_int("QUANLU_SIGNATURE_MAX_BYTES", 1024 * 1024, minimum=1024)
 # `quanlu serve`: where to listen and how many worker processes and threads.
 QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")
 QUANLU_WORKERS = env_int("QUANLU_WORKERS", 2, minimum=1)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("quanlu.media.urls")),
     path("", include("quanlu.devices.urls")),
+    path("", include("quanlu.records.urls")),
     path("supervision/", include("quanlu.supervision.urls")),
     path("", include("quanlu.web.urls")),
 ]

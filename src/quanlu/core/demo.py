@@ -488,4 +488,7 @@ def load() -> dict[str, Officer]:
     from quanlu.media.demo import load_media  # devices and audio-visual records
 
     load_media(people)
+    from quanlu.records.demo import load as load_documents  # a signed document of every type
+
+    load_documents(people)
     return people

@@ -86,7 +86,7 @@ def test_make_run_path_serves_login_and_openapi_and_demo_logins_work(tmp_path):
     quanlu = [sys.executable, "-m", "quanlu"]
     subprocess.run([*quanlu, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=120)
     out = subprocess.run(
-        [*quanlu, "demo"], env=env, check=True, timeout=120, capture_output=True, text=True
+        [*quanlu, "demo"], env=env, check=True, timeout=900, capture_output=True, text=True
     ).stdout
     assert "zh-officer1" in out
     port = _free_port()

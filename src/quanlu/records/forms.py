@@ -1,0 +1,160 @@
+"""The fill-in form generated from a catalogue type: widgets to show, and the
+POST parsed back into the field values the services clean and check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from quanlu.cases.models import Case
+from quanlu.org.models import Officer, Role
+from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
+
+BLANK_ROWS = 2
+
+
+@dataclass
+class Widget:
+    spec: FieldSpec
+    value: Any = None
+    officers: list[dict[str, Any]] = field(default_factory=list)
+    parties: list[Any] = field(default_factory=list)
+    rights: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    person: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"f_{self.spec.key}"
+
+
+def _local_input(value: str | None) -> str:
+    parsed = parse_datetime(value) if value else None
+    return timezone.localtime(parsed).strftime("%Y-%m-%dT%H:%M") if parsed else ""
+
+
+def agency_officers(case: Case) -> list[Officer]:
+    return list(
+        Officer.objects.filter(agency_id=case.agency_id, is_active=True)
+        .exclude(certificate_no="")
+        .filter(role_grants__revoked_at__isnull=True, role_grants__role__in=[r.value for r in Role])
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def widgets(doc_type: DocType, case: Case, values: dict[str, Any] | None = None) -> list[Widget]:
+    values = values or {}
+    people = agency_officers(case)
+    parties = list(case.parties.all())
+    out = []
+    for spec in doc_type.fields:
+        v = values.get(spec.key)
+        w = Widget(spec=spec, value=v)
+        t = spec.type
+        if t == "datetime":
+            w.text = _local_input(v)
+        elif t in ("text", "long_text", "date", "integer", "money", "choice"):
+            w.text = "" if v is None else str(v)
+        elif t in ("officer", "officers"):
+            chosen = {o["officer"]: o for o in (v if isinstance(v, list) else [v] if v else [])}
+            w.officers = [
+                {
+                    "id": str(o.public_id),
+                    "name": o.full_name,
+                    "cert": o.certificate_no,
+                    "checked": str(o.public_id) in chosen,
+                    "shown": bool(chosen.get(str(o.public_id), {}).get("certificate_shown", True)),
+                }
+                for o in people
+            ]
+        elif t == "party":
+            w.parties = parties
+            w.text = v["party"] if isinstance(v, dict) else ""
+        elif t == "person":
+            w.person = v or {}
+        elif t == "persons":
+            w.text = "\n".join(f"{p['name']}，{p.get('role', '')}".rstrip("，") for p in (v or []))
+        elif t == "items" or t == "turns":
+            w.rows = [dict(r) for r in (v or [])] + [{} for _ in range(BLANK_ROWS)]
+        elif t == "rights":
+            given = {r["right"]: r for r in (v or [])}
+            w.rights = [
+                {
+                    "code": r,
+                    "label": RIGHTS[r],
+                    "notified": r in given or not v,
+                    "method": given.get(r, {}).get("method", "oral_and_written"),
+                    "exercised": given.get(r, {}).get("exercised", ""),
+                }
+                for r in spec.rights_for(case.rulebook_id)
+            ]
+        out.append(w)
+    return out
+
+
+def _rows(post: QueryDict, prefix: str, keys: list[str]) -> list[dict[str, str]]:
+    rows = []
+    for i in range(500):
+        present = [k for k in keys if f"{prefix}__{i}__{k}" in post]
+        if not present:
+            break
+        row = {k: post.get(f"{prefix}__{i}__{k}", "").strip() for k in keys}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def parse_post(doc_type: DocType, post: QueryDict) -> dict[str, Any]:
+    """The field values as typed; type errors are the services' to report."""
+    out: dict[str, Any] = {}
+    for spec in doc_type.fields:
+        name, t = f"f_{spec.key}", spec.type
+        if t == "boolean":
+            out[spec.key] = name in post and post.get(name) not in ("", "false")
+        elif t == "multi_choice":
+            out[spec.key] = post.getlist(name)
+        elif t == "officers":
+            out[spec.key] = [
+                {"officer": oid, "certificate_shown": f"{name}__shown_{oid}" in post}
+                for oid in post.getlist(name)
+            ]
+        elif t == "person":
+            person = {
+                k: post.get(f"{name}__{k}", "").strip()
+                for k in ("name", "gender", "id_number", "phone", "address", "position")
+            }
+            out[spec.key] = person if any(person.values()) else None
+        elif t == "persons":
+            people = []
+            for line in post.get(name, "").splitlines():
+                if line.strip():
+                    parts = [p.strip() for p in line.replace(",", "，").split("，", 1)]
+                    people.append({"name": parts[0], "role": parts[1] if len(parts) > 1 else ""})
+            out[spec.key] = people
+        elif t == "items":
+            out[spec.key] = _rows(post, name, [c.key for c in spec.columns])
+        elif t == "turns":
+            out[spec.key] = [r for r in _rows(post, name, ["speaker", "name", "text"]) if r["text"]]
+        elif t == "rights":
+            out[spec.key] = [
+                {
+                    "right": r,
+                    "notified": f"{name}__{r}__notified" in post,
+                    "method": post.get(f"{name}__{r}__method", ""),
+                    "exercised": post.get(f"{name}__{r}__exercised", ""),
+                }
+                for r in RIGHTS
+                if f"{name}__{r}__method" in post
+            ]
+        elif name in post:
+            out[spec.key] = post.get(name, "")
+    return out
+
+
+METHOD_CHOICES = list(NOTICE_METHODS.items())
