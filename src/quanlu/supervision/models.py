@@ -45,6 +45,17 @@ class Deadline(models.Model):
             )
         ]
 
+    @property
+    def citation_label(self) -> str:
+        """《规定标题》第X条, for people (``article`` keeps the regulation's file name)."""
+        from quanlu.rulebooks.loader import get_rulebook
+
+        article = self.article.split(" ")[-1]
+        try:
+            return f"《{get_rulebook(self.rulebook_id).title}》{article}"
+        except KeyError:
+            return self.article
+
     def level(self, now: dt.datetime) -> str:
         if self.met_at is not None:
             return AlertLevel.RED if self.met_at > self.due_at else AlertLevel.NONE
