@@ -49,6 +49,7 @@ test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when
 	fi
 
 bench: venv ## run the benchmarks in bench/ (prints ratios against same-run baselines)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
 
 clean: ## remove the virtualenv and local data

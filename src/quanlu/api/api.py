@@ -15,6 +15,7 @@ from quanlu.api.errors import validation_body
 from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
+from quanlu.ledger.api import router as ledger_router
 from quanlu.media.api import router as media_router
 from quanlu.records.api import router as records_router
 
@@ -28,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("", cases_router)
 api.add_router("", devices_router)
+api.add_router("", ledger_router)
 api.add_router("", media_router)
 api.add_router("", records_router)
 

@@ -144,10 +144,23 @@ QUANLU_AV_GAP_SECONDS = env_int("QUANLU_AV_GAP_SECONDS", 10, minimum=1)
 # How often the running app sweeps deadlines into yellow/red alerts (seconds).
 QUANLU_SWEEP_SECONDS = env_int("QUANLU_SWEEP_SECONDS", 300, minimum=5)
 
+# The tamper-evident ledger (docs/notes/ledger.md): the prefix of every log's origin,
+# the folder of private signing keys (never in the database), the optional 国密 SM2
+# checkpoint signature, and how many queued events one sequencer transaction takes.
+QUANLU_LEDGER_ORIGIN = env_str("QUANLU_LEDGER_ORIGIN", "quanlu.local/ledger")
+QUANLU_KEY_DIR = Path(env_str("QUANLU_KEY_DIR", str(DATA_DIR / "keys"))).resolve()
+QUANLU_LEDGER_SM2 = env_bool("QUANLU_LEDGER_SM2", False)
+QUANLU_LEDGER_BATCH = env_int("QUANLU_LEDGER_BATCH", 50000, minimum=1)
+# How often the running app integrates queued events and signs checkpoints (seconds),
+# and runs the full verification (hours).
+QUANLU_LEDGER_INTERVAL = env_int("QUANLU_LEDGER_INTERVAL", 5, minimum=1)
+QUANLU_LEDGER_VERIFY_HOURS = env_int("QUANLU_LEDGER_VERIFY_HOURS", 24, minimum=1)
+
 # Text records: the largest scan or outside PDF accepted, and the largest touch-screen
 # signature image (bytes).
 QUANLU_DOCUMENT_MAX_BYTES = env_int("QUANLU_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 QUANLU_SIGNATURE_MAX_BYTES = env_int("QUANLU_SIGNATURE_MAX_BYTES", 1024 * 1024, minimum=1024)
+
 # `quanlu serve`: where to listen and how many worker processes and threads.
 QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")
 QUANLU_WORKERS = env_int("QUANLU_WORKERS", 2, minimum=1)

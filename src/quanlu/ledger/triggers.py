@@ -10,49 +10,83 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "ledger_event"
 MESSAGE = "ledger events are append-only"
+# Everything the Merkle log learns is append-only too (leaves, nodes, checkpoints,
+# cosignatures, logs, witnesses, anchors, verification runs); only the pending queue
+# (ledger_pending) is emptied as the sequencer integrates it.
+TABLES = (
+    TABLE,
+    "ledger_log",
+    "ledger_witness",
+    "ledger_key",
+    "ledger_leaf",
+    "ledger_node",
+    "ledger_checkpoint",
+    "ledger_cosignature",
+    "ledger_anchor",
+    "ledger_verification",
+)
 
-_SQLITE_INSTALL = [
-    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
-]
-_SQLITE_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_update",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_delete",
-]
 
-_PG_INSTALL = [
-    f"""CREATE OR REPLACE FUNCTION {TABLE}_refuse() RETURNS trigger AS $$
+def _sqlite_install(table: str) -> list[str]:
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+    ]
+
+
+def _sqlite_uninstall(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+
+
+_PG_FUNCTION = f"""CREATE OR REPLACE FUNCTION {TABLE}_refuse() RETURNS trigger AS $$
         BEGIN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END;
-        $$ LANGUAGE plpgsql""",
-    f"""CREATE OR REPLACE TRIGGER {TABLE}_no_update_delete BEFORE UPDATE OR DELETE ON {TABLE}
+        $$ LANGUAGE plpgsql"""
+
+
+def _pg_install(table: str) -> list[str]:
+    return [
+        f"""CREATE OR REPLACE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table}
         FOR EACH ROW EXECUTE FUNCTION {TABLE}_refuse()""",
-    f"""CREATE OR REPLACE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
+        f"""CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
         FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_refuse()""",
-]
-_PG_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_update_delete ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-]
+    ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "sqlite":
-        return _SQLITE_INSTALL if install else _SQLITE_UNINSTALL
-    if vendor == "postgresql":
-        return _PG_INSTALL if install else _PG_UNINSTALL
-    raise NotImplementedError(f"no append-only triggers for {vendor}")
+def _pg_uninstall(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+    ]
+
+
+def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:
+    vendor = connection.vendor
+    if vendor not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"no append-only triggers for {vendor}")
+    # Only the tables that exist: migration 0002 runs before the log's tables are made.
+    existing = set(connection.introspection.table_names())
+    tables = [t for t in TABLES if t in existing]
+    out: list[str] = []
+    if vendor == "postgresql" and install:
+        out.append(_PG_FUNCTION)
+    for table in tables:
+        if vendor == "sqlite":
+            out += _sqlite_install(table) if install else _sqlite_uninstall(table)
+        else:
+            out += _pg_install(table) if install else _pg_uninstall(table)
+    return out
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
+        for sql in _statements(connection, install=True):
             cursor.execute(sql)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     """Only for test teardown (flushing the test database) and tamper tests."""
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
+        for sql in _statements(connection, install=False):
             cursor.execute(sql)

@@ -1,0 +1,155 @@
+"""The tamper-evident log over the API: checkpoints, inclusion receipts, consistency proofs.
+
+Visibility: a log is visible with its agency; an event of a case is provable to whoever
+may see the case, another event to whoever may see its agency; 404 otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.ledger import proofs
+from quanlu.ledger.models import Log
+from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint
+
+router = Router(tags=["防篡改日志"])
+
+
+class CheckpointOut(Schema):
+    id: uuid.UUID
+    log: uuid.UUID
+    origin: str
+    agency: dict[str, Any] | None
+    size: int
+    root: str
+    signed_at: str
+    note: str
+    vkeys: list[str]
+    witnesses: list[str]
+
+
+class LogOut(Schema):
+    id: uuid.UUID
+    origin: str
+    agency: dict[str, Any] | None
+    vkeys: list[str]
+    checkpoint: CheckpointOut | None
+
+
+class EventProofOut(Schema):
+    event: uuid.UUID
+    seq: int
+    type: str
+    log: uuid.UUID
+    origin: str
+    index: int
+    tree_size: int
+    root: str
+    checkpoint: uuid.UUID
+    entry: str
+    leaf_hash: str
+    proof: str
+    vkeys: list[str]
+
+
+class ConsistencyOut(Schema):
+    origin: str
+    old_size: int
+    new_size: int
+    old: str
+    new: str
+    proof: list[str]
+
+
+def _checkpoint_out(log: Log) -> dict[str, Any] | None:
+    cp = latest_checkpoint(log)
+    if cp is None:
+        return None
+    return {
+        "id": cp.public_id,
+        "log": log.public_id,
+        "origin": log.origin,
+        "agency": ref(log.agency),
+        "size": cp.size,
+        "root": bytes(cp.root).hex(),
+        "signed_at": cp.created_at.isoformat(),
+        "note": checkpoint_note(cp),
+        "vkeys": list(log.keys.values_list("vkey", flat=True)),
+        "witnesses": [c.witness.name for c in cp.cosignatures.select_related("witness")],
+    }
+
+
+@router.get("/ledger/logs", response={200: list[LogOut], **ERRORS}, summary="可见的日志及其最新检查点")
+def logs_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": log.public_id,
+            "origin": log.origin,
+            "agency": ref(log.agency),
+            "vkeys": list(log.keys.values_list("vkey", flat=True)),
+            "checkpoint": _checkpoint_out(log),
+        }
+        for log in proofs.logs_for(officer_of(request))
+    ]
+
+
+@router.get(
+    "/ledger/logs/{log_id}/checkpoint",
+    response={200: CheckpointOut, **ERRORS},
+    summary="日志的最新签名检查点",
+)
+def log_checkpoint(request: HttpRequest, log_id: str) -> dict[str, Any]:
+    log = proofs.log_get_for(officer_of(request), log_id)
+    out = _checkpoint_out(log)
+    if out is None:
+        proofs.checkpoint_at(log)  # raises the Chinese 409 "no checkpoint yet"
+    return out  # type: ignore[return-value]
+
+
+@router.get(
+    "/ledger/logs/{log_id}/consistency",
+    response={200: ConsistencyOut, **ERRORS},
+    summary="两个检查点之间的一致性证明（RFC 9162）",
+)
+def log_consistency(
+    request: HttpRequest, log_id: str, old: int = Query(..., ge=1), new: int | None = Query(None, ge=1)
+) -> dict[str, Any]:
+    log = proofs.log_get_for(officer_of(request), log_id)
+    old_cp, new_cp, proof = proofs.consistency(log, old, new)
+    return {
+        "origin": log.origin,
+        "old_size": old_cp.size,
+        "new_size": new_cp.size,
+        "old": checkpoint_note(old_cp),
+        "new": checkpoint_note(new_cp),
+        "proof": [base64.b64encode(h).decode() for h in proof],
+    }
+
+
+@router.get(
+    "/ledger/events/{event_id}/proof",
+    response={200: EventProofOut, **ERRORS},
+    summary="事件的包含证明（C2SP tlog-proof，可离线验证）",
+)
+def event_proof(request: HttpRequest, event_id: str, size: int | None = Query(None, ge=1)) -> dict[str, Any]:
+    event = proofs.event_get_for(officer_of(request), event_id)
+    return proofs.event_prove(event, size=size).as_dict()
+
+
+@router.get(
+    "/ledger/events/{event_id}/proof.tlog-proof",
+    response={200: str, **ERRORS},
+    summary="事件的包含证明文件（text/plain，c2sp.org/tlog-proof@v1）",
+)
+def event_proof_file(request: HttpRequest, event_id: str) -> HttpResponse:
+    event = proofs.event_get_for(officer_of(request), event_id)
+    proof = proofs.event_prove(event)
+    response = HttpResponse(proof.proof, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.uid}.tlog-proof"'
+    return response
