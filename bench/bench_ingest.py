@@ -6,7 +6,7 @@ followed by `sync` (the physical limit), in the same run:
     .venv/bin/python bench/bench_ingest.py              # 1 GB (the target)
     .venv/bin/python bench/bench_ingest.py --mb 128     # a quick run while developing
 
-For each digest setting (SHA-256 alone, then SHA-256 + SM3 via QUANLU_EXTRA_DIGESTS) a
+For each digest setting (SHA-256 alone, + SM3, + SM3 + SHA-512 = the default QUANLU_EXTRA_DIGESTS) a
 fresh server on a fresh data folder receives each upload once; the client sends the
 file with sendfile(2), so the client costs little CPU. An upload's time runs from the
 first byte sent to the server's answer, which comes after the bytes are fsynced,
@@ -284,7 +284,12 @@ def main() -> None:
         f"\n{'setting':<16}{'method':<11}{'seconds':>8}{'MB/s':>8}{'vs cp':>8}  ok   server CPU  peak RSS worker / master"
     )
     results = {}
-    for label, extra in (("SHA-256", ""), ("SHA-256 + SM3", "sm3")):
+    settings = (
+        ("SHA-256", ""),
+        ("SHA-256 + SM3", "sm3"),
+        ("+SM3+SHA-512", "sm3,sha512"),
+    )  # the last is the default
+    for label, extra in settings:
         for method in ("multipart", "tus"):
             with Server(extra, workdir) as server:
                 subprocess.run(["sync"], check=True)
