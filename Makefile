@@ -42,11 +42,21 @@ lint: venv ## ruff and mypy
 
 test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when QUANLU_TEST_DATABASE_URL is set
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -p no:cacheprovider -q
-	@if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
-	  echo "== PostgreSQL: $$QUANLU_TEST_DATABASE_URL"; \
-	  QUANLU_DATABASE_URL="$$QUANLU_TEST_DATABASE_URL" $(BIN)/pytest -p no:cacheprovider -q; \
-	fi
+	@# The two databases run side by side (each suite is one process; the machine has
+	@# cores to spare); the PostgreSQL run gets its own data folder and its log is
+	@# printed after the SQLite one. Both must pass.
+	@mkdir -p var; rm -f var/test-pg.log var/test-pg.rc; \
+	if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
+	  ( QUANLU_DATA_DIR="$(CURDIR)/var/test-pg" QUANLU_DATABASE_URL="$$QUANLU_TEST_DATABASE_URL" \
+	    $(BIN)/pytest -p no:cacheprovider -q >var/test-pg.log 2>&1; echo $$? >var/test-pg.rc ) & \
+	fi; \
+	echo "== SQLite"; QUANLU_DATA_DIR="$(CURDIR)/var/test-sqlite" $(BIN)/pytest -p no:cacheprovider -q; rc=$$?; \
+	wait; \
+	if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$QUANLU_TEST_DATABASE_URL"; cat var/test-pg.log; \
+	  [ "$$(cat var/test-pg.rc)" = 0 ] || rc=1; \
+	fi; \
+	exit $$rc
 
 bench: venv ## run the benchmarks in bench/ (prints ratios against same-run baselines)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'

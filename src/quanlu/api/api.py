@@ -12,12 +12,14 @@ from ninja.security import SessionAuth
 
 from quanlu.api.base import TokenAuth
 from quanlu.api.errors import validation_body
+from quanlu.archive.api import router as archive_router
 from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
 from quanlu.ledger.api import router as ledger_router
 from quanlu.media.api import router as media_router
 from quanlu.records.api import router as records_router
+from quanlu.rulebooks.api import router as rulebooks_router
 
 api = NinjaAPI(
     title="全录 quanlu API",
@@ -27,11 +29,13 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
+api.add_router("", archive_router)
 api.add_router("", cases_router)
 api.add_router("", devices_router)
 api.add_router("", ledger_router)
 api.add_router("", media_router)
 api.add_router("", records_router)
+api.add_router("", rulebooks_router)
 
 
 @api.exception_handler(DomainError)

@@ -5,3 +5,11 @@ class ArchiveConfig(AppConfig):
     name = "quanlu.archive"
     label = "archive"
     verbose_name = "档案"
+
+    def ready(self) -> None:
+        from quanlu.archive.services import closing_findings
+        from quanlu.cases.services import CLOSING_CHECKS
+
+        # A case closes only once its dossier is sealed (a system rule, for every rulebook).
+        if closing_findings not in CLOSING_CHECKS:
+            CLOSING_CHECKS.append(closing_findings)

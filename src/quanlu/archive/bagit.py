@@ -528,6 +528,7 @@ def format_report(report: BagReport) -> str:
         f"{head}：{version} 包 {report.path}",
         f"  有效载荷 {report.payload_files} 个文件，{report.payload_bytes} 字节；"
         f"错误 {len(report.errors)} 项，警告 {len(report.warnings)} 项。",
+        *(f"  {note}" for note in report.notes),
     ]
     for issue in report.issues:
         where = issue.file + (f":{issue.line}" if issue.line else "")

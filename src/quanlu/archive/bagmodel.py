@@ -115,6 +115,10 @@ class BagReport:
     files_hashed: int = 0
     bytes_hashed: int = 0
     checksums_checked: bool = False
+    # What a profile on top of BagIt adds to the report (e.g. the ledger summary), and lines
+    # for people printed under the verdict.
+    extra: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, level: str, code: str, message: str, **kw: Any) -> None:
         self.issues.append(Issue(level, code, message, **kw))
@@ -159,6 +163,7 @@ class BagReport:
             "hashed": {"files": self.files_hashed, "bytes": self.bytes_hashed},
             "manifests": [m.name for m in self.manifests if m.kind != "extra"],
             "issues": [i.as_dict() for i in self.issues],
+            **self.extra,
         }
 
 

@@ -57,13 +57,15 @@ class PayloadFile:
 
     ``path`` is relative to ``data/`` (e.g. ``文书/01-立案审批表.pdf``). ``digests`` are those
     already known, lower-case hex by algorithm (``sha256``, ``sha512``, ``sm3``); ``size``, when
-    given, is checked against the bytes copied.
+    given, is checked against the bytes copied. ``source`` is a file to copy; or ``data``, small
+    bytes made for the package (ledger proofs), written straight into it.
     """
 
-    source: str | os.PathLike[str]
+    source: str | os.PathLike[str] | None
     path: str
     digests: Mapping[str, str] = field(default_factory=dict)
     size: int | None = None
+    data: bytes | None = None
 
 
 @dataclass
@@ -188,24 +190,49 @@ def _kernel_copy(src: int, dst: int) -> int:
         copied += n
 
 
+SMALL = 4 * 1024 * 1024  # files up to this size are fsynced at once, while still open
+
+
+def _write_data(target: Path, data: bytes, missing: list[str]) -> tuple[dict[str, str], int]:
+    computed = {}
+    for algorithm in missing:
+        h = bagit.new_hash(algorithm)
+        h.update(data)
+        computed[algorithm] = h.hexdigest()
+    dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        _write_all(dst, memoryview(data))
+        os.fsync(dst)
+    finally:
+        os.close(dst)
+    return computed, len(data)
+
+
 def _copy_one(
-    item: tuple[Path, Path, list[str]], hash_pool: ThreadPoolExecutor | None
+    item: tuple[Path | bytes, Path, list[str]], hash_pool: ThreadPoolExecutor | None
 ) -> tuple[dict[str, str], int]:
     source, target, missing = item
     target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        return _write_data(target, source, missing)
     src = os.open(source, os.O_RDONLY)
     try:
         dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             if not missing:
-                return {}, _kernel_copy(src, dst)
-            return bagit.digest_stream(
-                lambda view: os.readv(src, [view]),
-                missing,
-                hash_pool,
-                sink=lambda data: _write_all(dst, data),
-                size_hint=os.fstat(src).st_size,
-            )
+                computed: dict[str, str] = {}
+                copied = _kernel_copy(src, dst)
+            else:
+                computed, copied = bagit.digest_stream(
+                    lambda view: os.readv(src, [view]),
+                    missing,
+                    hash_pool,
+                    sink=lambda data: _write_all(dst, data),
+                    size_hint=os.fstat(src).st_size,
+                )
+            if copied <= SMALL:
+                os.fsync(dst)
+            return computed, copied
         finally:
             os.close(dst)
     finally:
@@ -298,6 +325,11 @@ def write_bag(
                 f"有效载荷路径「{item.path}」与「{seen[key]}」重复（或只差大小写）。", "duplicate_path"
             )
         seen[key] = item.path
+        if item.data is not None:
+            plan.append((item, "data/" + rel, _clean_digests(item.digests, item.path), len(item.data)))
+            continue
+        if item.source is None:
+            raise BagWriteError(f"有效载荷「{item.path}」既无源文件也无内容。", "source_missing")
         try:
             st = os.stat(item.source)
         except OSError as exc:
@@ -326,7 +358,8 @@ def write_bag(
         jobs = []
         for item, rel, known, _size in plan:
             missing = [a for a in needed if a not in known]
-            jobs.append((item, rel, known, (Path(item.source), tmp / rel, missing)))
+            source: Path | bytes = item.data if item.data is not None else Path(item.source)  # type: ignore[arg-type]
+            jobs.append((item, rel, known, (source, tmp / rel, missing)))
         with ThreadPoolExecutor(n_workers) as pool, ThreadPoolExecutor(n_workers * len(needed)) as hash_pool:
             futures = [
                 (item, rel, known, job, pool.submit(_copy_one, job, hash_pool))
@@ -334,7 +367,7 @@ def write_bag(
             ]
             for item, rel, known, job, future in futures:
                 computed, copied = future.result()
-                expected = os.stat(item.source).st_size
+                expected = len(item.data) if item.data is not None else os.stat(item.source).st_size  # type: ignore[arg-type]
                 if copied != expected:
                     raise BagWriteError(
                         f"复制 {item.source} 时字节数不符（源文件在复制中被改动？）。", "size_mismatch"
@@ -342,7 +375,10 @@ def write_bag(
                 for algorithm in job[2]:
                     hashed[algorithm] += copied
                 digests[rel] = {**known, **computed}
-            list(pool.map(_fsync_path, [tmp / rel for _, rel, _, _ in jobs]))
+            # Small files were fsynced as they were written; the large ones now, in parallel, after
+            # the kernel has had the whole copy to write back (as `cp` then `sync` would).
+            large = [tmp / rel for item, rel, _, size in plan if item.data is None and size > SMALL]
+            list(pool.map(_fsync_path, large))
 
         octets = sum(size for _, _, _, size in plan)
         oxum = f"{octets}.{len(plan)}"

@@ -12,10 +12,14 @@ and bag-info.txt labels that carry the archive's identity (see docs/notes/archiv
     Retention-Period      永久 | 30年 | 10年
     Case-Closed-Date      YYYY-MM-DD (结案日期)
 
+and ``data/账本/`` with the case's ledger events, their inclusion proofs and the signed
+checkpoints (``ledgerpack``).
+
 Standard library only, no Django: embedded in the standalone verifier. Checks are a list of
-functions ``(report, base) -> None`` run after the BagIt layer (``PACKAGE_CHECKS``); the ledger
-layer (inclusion proofs against a signed checkpoint, every payload file covered by an event)
-joins that list in phase 2.
+functions ``(report, base) -> None`` run after the BagIt layer (``PACKAGE_CHECKS``), then the
+ledger layer: every proof against the checkpoint, the checkpoint's signature with the agency's
+key (the package's, or a trusted one given by the caller), and every payload file tied to a
+proven event.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ import re
 from collections.abc import Callable
 
 try:  # in the source tree
-    from quanlu.archive import bagit
+    from quanlu.archive import bagit, ledgerpack
 except ImportError:  # inside the standalone verifier, where modules are loaded by name
     import bagit  # type: ignore[no-redef]
+    import ledgerpack  # type: ignore[no-redef]
 
 PROFILE = "quanlu 档案包规范 v1"
 SM3_LIST = "sm3sums.txt"
@@ -155,13 +160,22 @@ def check_profile(report: bagit.BagReport, base: str) -> None:
                 )
 
 
-# Phase 2 appends the ledger checks here: proofs against the checkpoint, checkpoint signature,
-# every payload file covered by a ledger event.
 PACKAGE_CHECKS: list[Check] = [check_profile]
 
 
-def verify_package(path: str, *, bag_only: bool = False, workers: int | None = None) -> bagit.BagReport:
-    """Verify a quanlu archive package; ``bag_only`` checks only the BagIt layer (any bag)."""
+def verify_package(
+    path: str,
+    *,
+    bag_only: bool = False,
+    workers: int | None = None,
+    trusted_keys: tuple[str, ...] = (),
+    ledger: bool = True,
+) -> bagit.BagReport:
+    """Verify a quanlu archive package; ``bag_only`` checks only the BagIt layer (any bag).
+    ``trusted_keys`` are the agency's log public keys as known outside the package (printed on
+    the 备考表, or from the ledger database): with them, a package re-signed by anyone else fails.
+    ``ledger=False`` leaves out the ledger layer, for bags the writer makes outside a dossier
+    export (its own tests); every dossier package is verified with it."""
     base = os.fspath(path)
     if bag_only:
         return bagit.validate_bag(base, workers=workers)
@@ -177,6 +191,23 @@ def verify_package(path: str, *, bag_only: bool = False, workers: int | None = N
     if os.path.isdir(base):
         for check in PACKAGE_CHECKS:
             check(report, base)
+        if not ledger:
+            return report
+        summary = ledgerpack.check_ledger(report, base, trusted_keys=tuple(trusted_keys))
+        if summary is not None:
+            report.extra["ledger"] = summary.as_dict()
+            source = "可信公钥" if summary.key_source == "trusted" else "包内公钥（请与备考表所印核对）"
+            report.notes.append(
+                f"账本：{summary.proven}/{summary.events} 条日志事件的包含证明通过；检查点 {summary.origin} "
+                f"树大小 {summary.size}，根 {summary.root[:16]}…；签名公钥 {', '.join(summary.key_ids)}（{source}）"
+            )
+            if summary.witnesses:
+                report.notes.append(f"见证副署：{', '.join(summary.witnesses)}")
+            codes = {i.code for i in report.errors}
+            if summary.sealed_size and not codes & {"ledger.inconsistent", "ledger.consistency_mismatch"}:
+                report.notes.append(
+                    f"封卷检查点（备考表所记）树大小 {summary.sealed_size}，与导出检查点一致。"
+                )
     return report
 
 

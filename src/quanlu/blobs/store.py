@@ -3,7 +3,9 @@
 Every stored byte string is named by its SHA-256. Writing streams: the digests
 (SHA-256, and SM3 where configured) are computed in the same pass that writes the
 bytes, so a multi-GB video never sits in memory and is read once. A blob, once
-stored, is never overwritten or deleted through this interface.
+stored, is never overwritten, and is deleted only by ``dispose``: the one path by which bytes
+leave the store, taken by ``blobs.services.blob_dispose`` once a tombstone is written (an
+approved, ledgered disposition at the end of the retention period).
 
 The backend is chosen in settings (QUANLU_STORAGE); the local folder is the
 embedded default. An S3-compatible backend implements the same class.
@@ -104,6 +106,8 @@ class BlobStore(Protocol):
 
     def partial(self, key: str) -> PartialBlob: ...
 
+    def dispose(self, sha256: str, *, tombstone: Any) -> bool: ...
+
 
 def iter_file(fh: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
     while True:
@@ -154,6 +158,21 @@ class LocalBlobStore:
     def partial(self, key: str) -> PartialBlob:
         """The resumable upload named ``key`` (32 hex digits)."""
         return PartialBlob(self, key)
+
+    def dispose(self, sha256: str, *, tombstone: Any) -> bool:
+        """Remove the bytes of ``sha256``; True if they were there. Only for a blob whose
+        tombstone (``blobs.models.Tombstone``) is already committed: the caller passes it, and
+        it must name these bytes, so no other code path deletes by accident."""
+        sha256 = check_sha256(sha256)
+        if getattr(tombstone, "blob_id", None) != sha256 or getattr(tombstone, "disposed_at", None) is None:
+            raise BlobError("没有该内容的销毁记录，拒绝删除。", "no_tombstone")
+        path = self._path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
 
     def put_stream(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (Stage.EXECUTION, Stage.ARCHIVING): Transition("执行完毕，转入归档"),
     (Stage.ARCHIVING, Stage.CLOSED): Transition("归档结案"),
 }
+
+# System rules other domains add to the move into 结案, registered in their AppConfig.ready()
+# (the archive: the case's dossier is sealed). Each returns the findings that refuse it.
+CLOSING_CHECKS: list[Callable[[Case], list[Finding]]] = []
 
 GATE_STAGES: dict[str, tuple[str, ...]] = {
     ApprovalGate.INITIATION: (Stage.INITIATION,),
@@ -311,6 +316,8 @@ def case_advance(
     )
     results = evaluator.gate(case, to_stage)
     blocking = [r.finding() for r in results if r.blocking]
+    if to_stage == Stage.CLOSED:
+        blocking += [f for check in CLOSING_CHECKS for f in check(case)]
     if blocking:
         raise Refused(
             "不符合本机关规定，不能进入下一阶段：" + "；".join(f.message for f in blocking), blocking

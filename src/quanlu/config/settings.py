@@ -161,6 +161,10 @@ QUANLU_LEDGER_VERIFY_HOURS = env_int("QUANLU_LEDGER_VERIFY_HOURS", 24, minimum=1
 QUANLU_DOCUMENT_MAX_BYTES = env_int("QUANLU_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 QUANLU_SIGNATURE_MAX_BYTES = env_int("QUANLU_SIGNATURE_MAX_BYTES", 1024 * 1024, minimum=1024)
 
+# Archive: where the web page's "export" writes archive packages (BagIt bags, one folder per
+# 档号), for burning to disc or handing to the archives; `quanlu archive export` takes a folder.
+QUANLU_ARCHIVE_EXPORT_DIR = Path(env_str("QUANLU_ARCHIVE_EXPORT_DIR", str(DATA_DIR / "exports"))).resolve()
+
 # `quanlu serve`: where to listen and how many worker processes and threads.
 QUANLU_BIND = env_str("QUANLU_BIND", "127.0.0.1:8000")
 QUANLU_WORKERS = env_int("QUANLU_WORKERS", 2, minimum=1)

@@ -208,7 +208,10 @@ def _party(people: dict[str, Officer], prefix: str, case: Case, **fields: Any) -
 
 
 def _advance(people: dict[str, Officer], prefix: str, case: Case, *stages: str) -> None:
+    from quanlu.rulebooks.demo import prepare  # the records each move needs, made by the staff
+
     for stage in stages:
+        prepare(case, stage)
         cases.case_advance(actor=people[f"{prefix}-officer1"], case=case, to_stage=stage)
         case.refresh_from_db()
 
@@ -491,4 +494,10 @@ def load() -> dict[str, Officer]:
     from quanlu.records.demo import load as load_documents  # a signed document of every type
 
     load_documents(people)
+    from quanlu.rulebooks.demo import tidy  # what the entered stages still ask, made
+
+    tidy()
+    from quanlu.archive.demo import load as load_archive  # one archived case per agency
+
+    load_archive(people)
     return people

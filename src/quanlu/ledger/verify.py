@@ -14,7 +14,9 @@ every item that does not match.
    (a fork) are named; successive checkpoints must be consistent (RFC 9162 proof).
 5. Blobs: every blob an event names (a payload value under a key ``sha256``) is
    re-hashed in the store (SHA-256, and SM3 when recorded) and its size checked
-   against the ``blob:blob:stored`` event.
+   against the ``blob:blob:stored`` event. A blob whose disposal is ledgered
+   (``blob:blob:disposed``, naming a disposition and two distinct approvers) is
+   counted as disposed when its bytes are gone, not as tampered.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from quanlu.ledger.sequencer import log_slug
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 BLOB_STORED = "blob:blob:stored"
+BLOB_DISPOSED = "blob:blob:disposed"
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Report:
     checkpoints: int = 0
     cosignatures: int = 0
     blobs: int = 0
+    disposed: int = 0  # blobs whose bytes were removed by an approved, ledgered disposal
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -224,6 +228,8 @@ def _check_events(
                 refs.setdefault(sha, seq)
             if type_ == BLOB_STORED and isinstance(payload, dict) and isinstance(payload.get("sha256"), str):
                 stored.setdefault(payload["sha256"], {**payload, "event_seq": seq})
+            if type_ == BLOB_DISPOSED and _authorised_disposal(payload):
+                stored.setdefault(DISPOSED_KEY, {})[payload["sha256"]] = seq
         if q is None or q[0] != seq:
             report.add(
                 "event_not_logged",
@@ -552,14 +558,35 @@ def _check_cosignatures(
 
 # --- 5. blobs ----------------------------------------------------------------------------
 
+# Where _check_events leaves {sha256: seq} of ledgered, authorised disposals (not a digest).
+DISPOSED_KEY = "disposed"
+
+
+def _authorised_disposal(payload: Any) -> bool:
+    """A disposal event as archive.services.disposition_execute writes it (through
+    blobs.services.blob_dispose): the blob, the disposition, two distinct approvers."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("sha256"), str):
+        return False
+    authority = payload.get("authority")
+    if not isinstance(authority, dict) or not authority.get("disposition"):
+        return False
+    approvers = authority.get("approvals")
+    return isinstance(approvers, list) and len(set(map(str, approvers))) >= 2
+
 
 def _check_blobs(report: Report, refs: dict[str, int], stored: dict[str, dict[str, Any]]) -> None:
     store = get_store()
+    disposed = stored.pop(DISPOSED_KEY, {})
     rows = {b.sha256: b for b in Blob.objects.filter(sha256__in=list(refs))} if refs else {}
     for sha, seq in sorted(refs.items(), key=lambda kv: kv[1]):
         row = rows.get(sha)
         event = stored.get(sha)
         ident = {"blob": sha, "event_seq": event["event_seq"] if event else seq}
+        if sha in disposed and not store.exists(sha):
+            # Removed at the end of its retention, approved twice and ledgered: the hashes
+            # and events stay, the bytes are gone by design.
+            report.disposed += 1
+            continue
         if row is None and event is None and not store.exists(sha):
             report.warnings.append(
                 f"事件 #{seq} 提到的内容 {sha} 不在本系统的存储中（可能是外部内容的摘要）。"

@@ -1,5 +1,6 @@
 """Which REQUIREMENTS.md rows each rulebook encodes, which the system enforces by
-mechanism for every agency, which are not software-checkable, and which are missing."""
+mechanism for every agency, which are not software-checkable, and which are missing
+(with the reason, where one is known)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Coverage:
     mechanism: dict[str, str] = field(default_factory=dict)  # requirement -> how the system enforces it
     not_checkable: dict[str, str] = field(default_factory=dict)  # requirement -> why not
     missing: list[str] = field(default_factory=list)
+    missing_reasons: dict[str, str] = field(default_factory=dict)  # requirement -> why still missing
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class Coverage:
             "mechanism": self.mechanism,
             "not_checkable": self.not_checkable,
             "missing": self.missing,
+            "missing_reasons": self.missing_reasons,
             "counts": {
                 "encoded": len(self.encoded),
                 "mechanism": len(self.mechanism),
@@ -52,33 +55,56 @@ def requirement_rows() -> tuple[Row, ...]:
     return tuple(Row(id=r["id"], text=r["text"], seeds=tuple(r["seeds"])) for r in rows)
 
 
+CATEGORIES = ("mechanism", "not_checkable", "deferred")
+
+
 @cache
-def _classified() -> dict[str, dict[str, str]]:
+def _classified() -> dict[str, list[dict[str, Any]]]:
     raw = yaml.safe_load(COVERAGE_FILE.read_text(encoding="utf-8")) or {}
-    return {
-        kind: {e["id"]: e["reason"] for e in raw.get(kind, [])} for kind in ("mechanism", "not_checkable")
-    }
+    known = {r.id for r in requirement_rows()}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in CATEGORIES:
+        entries = raw.get(kind) or []
+        for e in entries:
+            if e.get("id") not in known or not e.get("reason"):
+                raise ValueError(f"{COVERAGE_FILE.name}: {kind} entry {e!r} needs a known id and a reason")
+        out[kind] = entries
+    return out
+
+
+def _reason(kind: str, row: str, seed: str) -> str | None:
+    for e in _classified()[kind]:
+        if e["id"] == row and ("seeds" not in e or seed in e["seeds"]):
+            return str(e["reason"])
+    return None
+
+
+def _seed(book: Rulebook) -> str:
+    """The regulation a rulebook encodes, by its file: ``000_….txt`` is seed 000."""
+    return book.source.split("_", 1)[0]
 
 
 def coverage(book: Rulebook) -> Coverage:
-    seed = book.id.split("_", 1)[0]
+    seed = _seed(book)
     result = Coverage(rulebook=book)
     cited: dict[str, list[str]] = {}
     for rule in book.rules:
         for req in rule.requirements:
             cited.setdefault(req, []).append(rule.id)
-    classified = _classified()
     for row in requirement_rows():
         if seed not in row.seeds:
             continue
         if row.id in cited:
             result.encoded[row.id] = cited[row.id]
-        elif row.id in classified["mechanism"]:
-            result.mechanism[row.id] = classified["mechanism"][row.id]
-        elif row.id in classified["not_checkable"]:
-            result.not_checkable[row.id] = classified["not_checkable"][row.id]
+        elif (why := _reason("mechanism", row.id, seed)) is not None:
+            result.mechanism[row.id] = why
+        elif (why := _reason("not_checkable", row.id, seed)) is not None:
+            result.not_checkable[row.id] = why
         else:
             result.missing.append(row.id)
+            deferred = _reason("deferred", row.id, seed)
+            if deferred is not None:
+                result.missing_reasons[row.id] = deferred
     return result
 
 

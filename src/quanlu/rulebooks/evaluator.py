@@ -5,11 +5,12 @@ that mechanism with parameters and a citation, in a rulebook file. Every result
 explains itself: rule id, rulebook and version, article and its words, status,
 message, and what would satisfy it.
 
-Gates: a rule with ``params.stage`` must hold before the case *enters* that stage.
-A transition checks every gated rule of the stages the case has actually entered
-plus the target, so a deferred obligation (the 补报 after an emergency start) is
-still enforced later, while a terminated case is not asked for a decision it never
-reached. Rules without a stage never block; deadline kinds yield deadlines.
+Gates: a rule with ``params.stage`` (one stage, or a list of them) must hold before
+the case *enters* that stage. A transition checks every gated rule of the stages the
+case has actually entered plus the target, so a deferred obligation (the 补报 after an
+emergency start) is still enforced later, while a terminated case is not asked for a
+decision it never reached. Rules without a stage never block; deadline kinds yield
+deadlines.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ class Status(StrEnum):
 
 
 STATUS_LABELS = {Status.MET: "符合", Status.UNMET: "不符合", Status.NOT_APPLICABLE: "不适用"}
+SEVERITY_LABELS = {"block": "阻断", "warn": "提示"}
+
+
+def rule_stages(rule: Rule) -> tuple[str, ...]:
+    """The stages whose entry the rule gates (none for rules that never block a move)."""
+    stage = rule.params.get("stage")
+    if not stage:
+        return ()
+    return (stage,) if isinstance(stage, str) else tuple(stage)
 
 
 @dataclass(frozen=True)
@@ -43,14 +53,17 @@ class Outcome:
     status: Status
     message: str = ""
     satisfy: str = ""  # what would satisfy the rule, for the user
+    # What the finding is about, for machines: document public ids, or catalogue
+    # type codes of documents that are missing ("type:<code>").
+    subjects: tuple[str, ...] = ()
 
     @classmethod
     def met(cls, message: str = "") -> Outcome:
         return cls(Status.MET, message)
 
     @classmethod
-    def unmet(cls, message: str, satisfy: str = "") -> Outcome:
-        return cls(Status.UNMET, message, satisfy)
+    def unmet(cls, message: str, satisfy: str = "", subjects: tuple[str, ...] = ()) -> Outcome:
+        return cls(Status.UNMET, message, satisfy, subjects)
 
     @classmethod
     def not_applicable(cls, message: str = "") -> Outcome:
@@ -67,6 +80,7 @@ class DeadlineSpec:
     starts_at: dt.datetime
     due_at: dt.datetime
     met_at: dt.datetime | None = None
+    subject: str = ""  # which one, when a case has several of a kind (a correction order)
 
 
 @dataclass
@@ -118,11 +132,13 @@ class RuleResult:
             "quote": self.rule.citation.quote,
             "requirements": list(self.rule.requirements),
             "severity": self.rule.severity,
+            "severity_label": SEVERITY_LABELS[self.rule.severity],
             "stage": self.rule.params.get("stage"),
             "status": str(self.outcome.status),
             "status_label": STATUS_LABELS[self.outcome.status],
             "message": self.outcome.message,
             "satisfy": self.outcome.satisfy,
+            "subjects": list(self.outcome.subjects),
         }
 
 
@@ -158,8 +174,14 @@ def rulebook_for(case: Case) -> Rulebook:
     return get_rulebook(case.rulebook_id, on=timezone.localtime(case.started_at).date())
 
 
-def applies(rule: Rule, case: Case) -> bool:
-    """The rule's ``when`` conditions (procedure, initiation mode, major)."""
+def entered_stages(case: Case) -> set[str]:
+    return set(case.transitions.values_list("to_stage", flat=True))
+
+
+def applies(rule: Rule, case: Case, *, entered: set[str] | None = None) -> bool:
+    """The rule's ``when`` conditions: procedure, initiation mode, kind of action,
+    major, emergency start, and stages the case has entered (``entered`` includes
+    the target of a move being judged)."""
     when: dict[str, Any] = rule.params.get("when") or {}
     if "procedure" in when and case.procedure not in when["procedure"]:
         return False
@@ -167,11 +189,25 @@ def applies(rule: Rule, case: Case) -> bool:
         return False
     if "kind" in when and case.kind not in when["kind"]:
         return False
+    if "emergency" in when and bool(when["emergency"]) != case.emergency:
+        return False
+    if "entered" in when:
+        reached = entered if entered is not None else entered_stages(case)
+        if not set(when["entered"]) <= reached:
+            return False
     return not ("major" in when and bool(when["major"]) != case.is_major)
 
 
+def judge(rule: Rule, ctx: Context) -> Outcome:
+    """One rule, judged in a context (as a move into ``ctx.to_stage`` would judge it)."""
+    _ensure_kinds_loaded()
+    return _judge(rule, ctx)
+
+
 def _judge(rule: Rule, ctx: Context) -> Outcome:
-    if not applies(rule, ctx.case):
+    reached: set[str] = ctx.memo("entered", lambda: entered_stages(ctx.case))
+    entered = reached | ({ctx.to_stage} if ctx.to_stage else set())
+    if not applies(rule, ctx.case, entered=entered):
         return Outcome.not_applicable("本案不具备该规则的适用条件。")
     evaluator = _EVALUATORS.get(rule.kind)
     if evaluator is None:
@@ -192,16 +228,18 @@ def evaluate(case: Case, *, now: dt.datetime | None = None) -> list[RuleResult]:
     _ensure_kinds_loaded()
     book = rulebook_for(case)
     ctx = Context(case=case, rulebook=book, now=now or timezone.now())
-    entered = set(case.transitions.values_list("to_stage", flat=True))
+    entered = entered_stages(case)
     results = []
     for rule in book.rules:
         outcome = _judge(rule, ctx)
-        stage = rule.params.get("stage")
-        if stage and stage not in entered and outcome.status == Status.UNMET:
+        stages = rule_stages(rule)
+        if stages and not entered.intersection(stages) and outcome.status == Status.UNMET:
+            labels = "」或「".join(Stage(s).label for s in stages)
             outcome = Outcome(
                 Status.NOT_APPLICABLE,
-                f"尚未进入「{Stage(stage).label}」阶段；进入前须满足：{outcome.message}",
+                f"尚未进入「{labels}」阶段；进入前须满足：{outcome.message}",
                 outcome.satisfy,
+                outcome.subjects,
             )
         results.append(RuleResult(rule=rule, rulebook=book, outcome=outcome))
     return results
@@ -210,13 +248,13 @@ def evaluate(case: Case, *, now: dt.datetime | None = None) -> list[RuleResult]:
 def gate(case: Case, to_stage: str) -> list[RuleResult]:
     """The gated rules a move into ``to_stage`` must satisfy, judged for that move."""
     _ensure_kinds_loaded()
-    entered = set(case.transitions.values_list("to_stage", flat=True)) | {to_stage}
+    entered = entered_stages(case) | {to_stage}
     book = rulebook_for(case)
     ctx = Context(case=case, rulebook=book, now=timezone.now(), to_stage=to_stage)
     return [
         RuleResult(rule=r, rulebook=book, outcome=_judge(r, ctx))
         for r in book.rules
-        if r.params.get("stage") in entered
+        if entered.intersection(rule_stages(r))
     ]
 
 

@@ -6,11 +6,12 @@ applicable, in Chinese, with what would satisfy it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.utils import timezone
 
-from quanlu.cases.models import ApprovalGate, ApprovalStatus, Stage, StepRole
+from quanlu.cases.models import ApprovalGate, ApprovalStatus, Case, Stage, StepRole
 from quanlu.rulebooks.evaluator import Context, DeadlineSpec, Outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule, parse_duration
 
@@ -106,8 +107,15 @@ def _archive_spec(rule: Rule, ctx: Context) -> DeadlineSpec | None:
         title="立卷归档",
         starts_at=entered,
         due_at=entered + parse_duration(rule.params["within"]),
-        met_at=case.closed_at,
+        met_at=_archived_at(case),
     )
+
+
+def _archived_at(case: Case) -> dt.datetime | None:
+    # Met when the dossier is sealed (归档) by the archivist, not when the case is closed.
+    from quanlu.archive.selectors import archived_at
+
+    return archived_at(case)
 
 
 @makes_deadlines("archive_deadline")
@@ -141,3 +149,7 @@ def complaint_decline_notice(rule: Rule, ctx: Context) -> Outcome:
     # Enforced when a named complaint is declined (cases.services.complaint_decline);
     # a case exists only for complaints that were taken up.
     return Outcome.not_applicable("适用于经审查不启动执法程序的实名投诉、举报，在作出该决定时检查。")
+
+
+# The kinds about text and audio-visual records register themselves on import.
+from quanlu.rulebooks import evaluators_av, evaluators_records  # noqa: E402, F401

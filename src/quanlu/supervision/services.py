@@ -97,7 +97,7 @@ def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
     """Open the deadlines the rulebook sets for the case and mark those now met."""
     out: list[Deadline] = []
     for rule, spec in rule_deadlines(case):
-        deadline = Deadline.objects.filter(case=case, kind=spec.kind, subject="").first()
+        deadline = Deadline.objects.filter(case=case, kind=spec.kind, subject=spec.subject).first()
         if deadline is None:
             try:
                 with transaction.atomic():
@@ -109,9 +109,10 @@ def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
                         rule=rule,
                         starts_at=spec.starts_at,
                         due_at=spec.due_at,
+                        subject=spec.subject,
                     )
             except IntegrityError:  # a concurrent sync opened it first
-                deadline = Deadline.objects.get(case=case, kind=spec.kind, subject="")
+                deadline = Deadline.objects.get(case=case, kind=spec.kind, subject=spec.subject)
         if spec.met_at is not None and deadline.met_at is None:
             deadline = deadline_meet(actor=actor, deadline=deadline, at=spec.met_at)
         out.append(deadline)

@@ -140,8 +140,34 @@ class World:
     def grant_gate(self, case: Case, gate: str) -> Approval:
         return self.approve_all(self.request(case, gate))
 
-    def advance(self, case: Case, *stages: str, reason: str = "") -> Case:
+    def prepare(self, case: Case, stage: str) -> list[str]:
+        """Make, as scanned paper forms (quick: nothing to render), the records the
+        case's rulebook asks before ``stage``; approvals stay the test's business."""
+        from quanlu.records.sample import Staff
+        from quanlu.rulebooks.sample import Builder, satisfy
+
+        staff = Staff(self.officer, self.officer2, self.reviewer, self.legal, self.approver)
+        fixed = satisfy(case, stage, Builder(case=case, staff=staff, keeper=self.keeper, scans=True))
+        if stage == "closed":
+            self.seal_dossier(case)  # a case closes only with its dossier sealed
+        return fixed
+
+    def seal_dossier(self, case: Case) -> Any:
+        """The archivist's part of closing: assemble the case's dossier and seal it (四性检测)."""
+        from quanlu.archive import services as archive
+        from quanlu.archive.selectors import current_dossier
+
+        dossier = current_dossier(case)
+        if dossier is not None and dossier.sealed:
+            return dossier
+        dossier = archive.dossier_assemble(actor=self.archivist, case=case)
+        return archive.dossier_seal(actor=self.archivist, dossier=dossier)
+
+    def advance(self, case: Case, *stages: str, reason: str = "", prepare: bool = True) -> Case:
+        """Move a case on; with ``prepare``, first make the records each move needs."""
         for stage in stages:
+            if prepare:
+                self.prepare(case, stage)
             cases.case_advance(actor=self.officer, case=case, to_stage=stage, reason=reason)
             case.refresh_from_db()
         return case

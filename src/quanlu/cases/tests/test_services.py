@@ -170,6 +170,7 @@ def test_every_allowed_transition(world, frm, to):
     if (frm, to) == (Stage.INITIATION, Stage.INVESTIGATION):
         world.grant_gate(case, "initiation")
     reason = "不予立案的理由" if services.TRANSITIONS[(frm, to)].reason_required else ""
+    world.prepare(case, to)  # the records the rulebook asks for this move
     transition = services.case_advance(
         actor=world.officer, case=case, to_stage=to, from_stage=frm, reason=reason
     )
@@ -213,6 +214,7 @@ def test_a_termination_needs_a_reason(world):
 def test_a_stale_page_cannot_advance_twice(world):
     case = world.open_case()
     world.grant_gate(case, "initiation")
+    world.prepare(case, Stage.INVESTIGATION)
     services.case_advance(
         actor=world.officer, case=case, to_stage=Stage.INVESTIGATION, from_stage=Stage.INITIATION
     )
@@ -241,7 +243,7 @@ def test_investigation_needs_the_granted_initiation_approval_citing_the_article(
     case = world.open_case()
     with pytest.raises(Refused) as exc:
         services.case_advance(actor=world.officer, case=case, to_stage=Stage.INVESTIGATION)
-    (finding,) = exc.value.findings
+    finding = next(x for x in exc.value.findings if x.rule == "init.approval")
     assert finding.rulebook == f.R004
     assert finding.article == "004_b4c2f06b7eb1ab1e.txt 第九条"
     assert "报本机关负责人批准" in finding.quote
@@ -277,7 +279,11 @@ def test_001_requires_no_initiation_approval(db, rulebook):
 def test_003_and_004_require_it_only_ex_officio_but_002_for_any_general_case(db):
     for rulebook, needed in ((f.R003, False), (f.R004, False), (f.R002, True)):
         w = f.world(rulebook)
-        case = w.open_case(initiation_mode="complaint", source="complaint")
+        complaint = services.complaint_register(
+            actor=w.officer, named=False, content="举报偷排。", channel="信件"
+        )
+        fields = {k: v for k, v in f.CASE_DEFAULTS.items() if k not in ("initiation_mode", "source")}
+        case = services.complaint_initiate(actor=w.officer, complaint=complaint, **fields)
         if needed:
             with pytest.raises(Refused):
                 w.advance(case, Stage.INVESTIGATION)

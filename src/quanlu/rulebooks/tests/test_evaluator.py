@@ -52,10 +52,10 @@ def test_warnings_do_not_block_but_are_recorded_on_the_transition(db, tmp_path):
         .read_text(encoding="utf-8")
         .replace('id: "004_b4c2f06b7eb1ab1e"', "id: test_warn")
         .replace(
-            "id: dec.head_approval\n    kind: approval_required\n    params: {stage: service, gate: decision}\n"
-            "    severity: block",
             "id: dec.head_approval\n    kind: approval_required\n"
-            "    params: {stage: service, gate: decision}\n    severity: warn",
+            "    params: {stage: service, gate: decision, when: {procedure: [general]}}\n    severity: block",
+            "id: dec.head_approval\n    kind: approval_required\n"
+            "    params: {stage: service, gate: decision, when: {procedure: [general]}}\n    severity: warn",
         ),
         encoding="utf-8",
     )
@@ -69,7 +69,7 @@ def test_warnings_do_not_block_but_are_recorded_on_the_transition(db, tmp_path):
         w.advance(case, Stage.INVESTIGATION, Stage.DECISION, Stage.SERVICE)
         moved = Event.objects.filter(case_uid=case.public_id, type="case:stage:advanced").last()
         assert moved.payload["to"] == "service"
-        assert moved.payload["warnings"][0]["rule"] == "dec.head_approval"
+        assert "dec.head_approval" in [x["rule"] for x in moved.payload["warnings"]]
     finally:
         loader._extra_dirs.remove(tmp_path)
         loader.all_rulebooks.cache_clear()
@@ -136,6 +136,14 @@ def test_check_command_text_and_json_and_exit_status(world):
     body = json.loads(out.getvalue())
     assert body["number"] == case.number
     assert {r["rule"]: r["status"] for r in body["results"]}["init.approval"] == "met"
+    form = {r["rule"]: r for r in body["results"]}["init.approval_form"]
+    assert (form["rulebook"], form["rulebook_version"]) == (f.R004, 1)
+    assert form["article"] == "第九条"
+    assert form["quote"].startswith("行政机关依职权启动")
+    assert (form["severity"], form["severity_label"]) == ("block", "阻断")
+    assert form["subjects"] == ["type:initiation_approval"]
+    assert "立案审批表" in form["message"]
+    assert form["satisfy"]
 
 
 def test_check_via_api_and_outsider_404(world):
@@ -145,7 +153,7 @@ def test_check_via_api_and_outsider_404(world):
     body = client.get(f"/api/v1/cases/{case.public_id}/check", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert body["blocking"] == []
     steps = {s["to_stage"]: s for s in body["next_steps"]}
-    assert [b["rule"] for b in steps["investigation"]["blocking"]] == ["init.approval"]
+    assert [b["rule"] for b in steps["investigation"]["blocking"]] == ["init.approval", "init.approval_form"]
     assert steps["archiving"]["blocking"] == []
     _, other = api_token_create(actor=world.outsider, officer=world.outsider, label="t")
     assert (
@@ -162,6 +170,9 @@ def test_case_page_shows_compliance_with_citations(world):
     assert "合规检查" in text
     assert "「启动调查取证」前还需" in text
     assert "第九条" in text
+    assert "第1版" in text  # rulebook and version
+    assert "规则 init.approval_form" in text  # rule id
+    assert "不适用·阻断" in text  # status and severity
 
 
 def test_rulebooks_list_and_coverage_commands(db):
@@ -175,6 +186,13 @@ def test_rulebooks_list_and_coverage_commands(db):
     assert "INIT-09" in by_book[f.R002]["encoded"]
     assert "INIT-09" not in by_book[f.R001]["encoded"]  # 001 has no emergency clause
     assert by_book[f.R001]["mechanism"]["ARC-08"]
+    for c in report:  # anything still missing says why
+        assert set(c["missing"]) == set(c["missing_reasons"]), c["rulebook"]
+    out = StringIO()
+    call_command("rulebooks", "coverage", "--verbose", stdout=out)
+    text = out.getvalue()
+    assert "[已编码] INV-01：inv.two_officers" in text
+    assert "[缺失] ACC-01：" in text
 
 
 def test_coverage_only_counts_rows_the_regulation_has():

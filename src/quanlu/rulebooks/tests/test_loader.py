@@ -116,3 +116,93 @@ def test_parse_duration(text, hours):
 def test_parse_duration_refuses(text):
     with pytest.raises(ValueError, match="bad duration"):
         parse_duration(text)
+
+
+AV_RULE = """
+  - id: av.x
+    kind: av_required
+    params: {activity: sampling, documents: [sampling_notice], exemption: allowed, stage: [decision, archiving]}
+    requirements: [INV-24]
+    citation: {article: 第十一条, quote: 执法人员采取现场检查（勘验）、抽样调查方式的，应同时进行音像记录，不适宜音像记录的除外。}
+"""
+
+
+def test_a_good_av_rule_loads(tmp_path):
+    rule = load_file(write(tmp_path, AV_RULE)).rule("av.x")
+    assert rule.params["stage"] == ["decision", "archiving"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (AV_RULE.replace("[sampling_notice]", "[sampling_notic]"), "unknown document type(s) sampling_notic"),
+        (AV_RULE.replace("activity: sampling", "activity: juggling"), "activity must be one of"),
+        (AV_RULE.replace("exemption: allowed", "exemption: sometimes"), "exemption must be one of"),
+        (AV_RULE.replace("[decision, archiving]", "[decision, limbo]"), "stage must be one of"),
+        (AV_RULE.replace("exemption: allowed", "where: {field: colour, equals: red}"), "no field 'colour'"),
+        (AV_RULE.replace("exemption: allowed", "device_kinds: [telescope]"), "device_kinds must be"),
+        (AV_RULE.replace("exemption: allowed", "loudly: true"), "unknown parameter(s) loudly"),
+        (AV_RULE.replace("exemption: allowed", "when: {entered: [limbo]}"), "when.entered: unknown value"),
+        (
+            AV_RULE.replace("kind: av_required", "kind: documents_required").replace(
+                "activity: sampling, documents: [sampling_notice], exemption: allowed, ",
+                "documents: [sampling_notice], mode: some, ",
+            ),
+            "mode must be all or any",
+        ),
+        (
+            AV_RULE.replace("kind: av_required", "kind: document_fields_required").replace(
+                "activity: sampling, documents: [sampling_notice], exemption: allowed, ",
+                "documents: [sampling_notice], fields: [flavour], ",
+            ),
+            "no field(s) flavour",
+        ),
+        (
+            AV_RULE.replace("kind: av_required", "kind: officers_present").replace(
+                "activity: sampling, documents: [sampling_notice], exemption: allowed, ",
+                "documents: [inspection_transcript], min: 0, ",
+            ),
+            "min must be a whole number of at least 1",
+        ),
+        (
+            AV_RULE.replace("kind: av_required", "kind: service_method").replace(
+                "activity: sampling, documents: [sampling_notice], exemption: allowed, ",
+                "methods: [pigeon], ",
+            ),
+            "methods must be",
+        ),
+        (
+            AV_RULE.replace("kind: av_required", "kind: correction_recheck_deadline").replace(
+                "activity: sampling, documents: [sampling_notice], exemption: allowed, stage: [decision, archiving]",
+                "order: rectification_orderz",
+            ),
+            "unknown document type(s) rectification_orderz",
+        ),
+    ],
+)
+def test_bad_rules_of_the_record_kinds_are_refused_naming_file_and_rule(tmp_path, rules, message):
+    with pytest.raises(RulebookError) as exc:
+        load_file(write(tmp_path, rules))
+    assert "book.yaml rule av.x" in str(exc.value)
+    assert message in str(exc.value)
+
+
+def test_every_kind_has_an_evaluator_and_is_used_by_a_rulebook():
+    from quanlu.rulebooks.evaluator import _DEADLINES, _EVALUATORS, _ensure_kinds_loaded
+    from quanlu.rulebooks.loader import known_kinds
+
+    _ensure_kinds_loaded()
+    used = {r.kind for versions in all_rulebooks().values() for b in versions for r in b.rules}
+    for kind in known_kinds():
+        assert kind in _EVALUATORS or kind in _DEADLINES, kind
+        assert kind in used, f"{kind} is used by no rulebook"
+
+
+def test_the_errata_are_applied_to_the_requirement_rows():
+    from quanlu.rulebooks.coverage import requirement_rows
+
+    seeds = {r.id: r.seeds for r in requirement_rows()}
+    assert "001" in seeds["GEN-14"]  # A1
+    assert "001" in seeds["INV-28"]  # A2
+    assert "001" in seeds["INIT-03"]  # A3
+    assert get_rulebook(R000).action_types is None  # C1

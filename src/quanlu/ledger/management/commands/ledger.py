@@ -214,6 +214,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"校验了 {report.events} 个事件、{report.logs} 个日志、{report.checkpoints} 个检查点、"
                 f"{report.cosignatures} 个见证副署、{report.blobs} 个存储内容，用时 {report.seconds} 秒。"
+                + (
+                    f"另有 {report.disposed} 个存储内容已经批准按期销毁（保留摘要和日志事件）。"
+                    if report.disposed
+                    else ""
+                )
             )
             for warning in report.warnings:
                 self.stdout.write(f"提示：{warning}")

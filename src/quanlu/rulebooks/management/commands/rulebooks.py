@@ -19,6 +19,8 @@ class Command(BaseCommand):
         for name in ("list", "coverage"):
             p = sub.add_parser(name)
             p.add_argument("--format", choices=["json", "text"], default="text")
+            if name == "coverage":
+                p.add_argument("--verbose", action="store_true", help="逐条列出每个需求条目的归类及依据")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_json = options["format"] == "json"
@@ -55,5 +57,15 @@ class Command(BaseCommand):
                 f"{c['rulebook']} {c['title']}\n  已编码 {n['encoded']} · 系统机制 {n['mechanism']} · "
                 f"不可由软件判断 {n['not_checkable']} · 缺失 {n['missing']}"
             )
-            if c["missing"]:
-                self.stdout.write("  缺失：" + "、".join(c["missing"]))
+            if options["verbose"]:
+                for label, key in (
+                    ("已编码", "encoded"),
+                    ("系统机制", "mechanism"),
+                    ("不可由软件判断", "not_checkable"),
+                ):
+                    for row, how in c[key].items():
+                        detail = "、".join(how) if isinstance(how, list) else how
+                        self.stdout.write(f"  [{label}] {row}：{detail}")
+            for row in c["missing"]:
+                why = c["missing_reasons"].get(row, "尚无规则，也未说明原因")
+                self.stdout.write(f"  [缺失] {row}：{why}")

@@ -1,0 +1,166 @@
+"""Reads about dossiers, always through what the reader may see (404 otherwise)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from quanlu.archive.models import (
+    CURRENT_STATUSES,
+    ArchiveSettings,
+    DispositionRequest,
+    DispositionStatus,
+    Dossier,
+    DossierStatus,
+    LegalHold,
+    Retention,
+)
+from quanlu.cases.models import Case, Stage
+from quanlu.cases.selectors import case_get_for
+from quanlu.core.errors import NotFound
+from quanlu.core.validation import parse_uuid
+from quanlu.org.models import Agency, Officer, Role
+from quanlu.org.selectors import visible_agencies
+
+# Defaults until an agency saves its own settings (docs/notes/archive-design.md §3, §7):
+# 行政处罚 general procedure and major decisions 永久, simplified procedure 30年, cases that
+# ended before any decision (不予立案, 终止调查) 10年.
+DEFAULT_RETENTION = {
+    "retention_general": Retention.PERMANENT,
+    "retention_simplified": Retention.Y30,
+    "retention_major": Retention.PERMANENT,
+    "retention_terminated": Retention.Y10,
+}
+
+
+def archive_settings_for(agency: Agency) -> ArchiveSettings:
+    """The agency's latest settings, or (unsaved) defaults."""
+    found = ArchiveSettings.objects.filter(agency=agency).order_by("-changed_at", "-id").first()
+    if found is not None:
+        return found
+    return ArchiveSettings(
+        agency=agency,
+        fonds_code=(agency.region.code if agency.region_id else agency.code)[:16],
+        fonds_name=agency.name,
+        category_code="ZF",
+        unit_code="AJ",
+        changed_at=dt.datetime.min.replace(tzinfo=dt.UTC),
+        **DEFAULT_RETENTION,
+    )
+
+
+def is_archivist(officer: Officer, agency: Agency) -> bool:
+    return officer.is_active and officer.agency_id == agency.pk and officer.has_role(Role.ARCHIVIST)
+
+
+def is_disposal_approver(officer: Officer, agency: Agency) -> bool:
+    return officer.is_active and officer.agency_id == agency.pk and officer.has_role(Role.APPROVER)
+
+
+def current_dossier(case: Case) -> Dossier | None:
+    return (
+        Dossier.objects.filter(case=case, status__in=CURRENT_STATUSES)
+        .select_related("case", "agency", "assembled_by", "sealed_by")
+        .first()
+    )
+
+
+def archived_at(case: Case) -> dt.datetime | None:
+    """When the case's dossier was sealed (归档): what meets the 30-day archiving deadline."""
+    return (
+        Dossier.objects.filter(case=case, status__in=(DossierStatus.SEALED, DossierStatus.DISPOSED))
+        .values_list("sealed_at", flat=True)
+        .first()
+    )
+
+
+def dossier_list_for(officer: Officer) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(agency__in=visible_agencies(officer)).select_related("case", "agency")
+
+
+def dossier_get_for(officer: Officer, public_id: Any) -> Dossier:
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    dossier = (
+        dossier_list_for(officer)
+        .select_related("assembled_by", "sealed_by", "case__lead_officer")
+        .filter(public_id=uid)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound()
+    return dossier
+
+
+def active_holds(case: Case) -> QuerySet[LegalHold]:
+    return LegalHold.objects.filter(case=case, released_at__isnull=True).select_related("placed_by")
+
+
+def hold_get_for(officer: Officer, public_id: Any) -> LegalHold:
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    hold = (
+        LegalHold.objects.filter(public_id=uid, case__agency__in=visible_agencies(officer))
+        .select_related("case", "case__agency")
+        .first()
+    )
+    if hold is None:
+        raise NotFound()
+    return hold
+
+
+def disposition_get_for(officer: Officer, public_id: Any) -> DispositionRequest:
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    found = (
+        DispositionRequest.objects.filter(public_id=uid, dossier__agency__in=visible_agencies(officer))
+        .select_related("dossier", "dossier__case", "dossier__agency", "requested_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def dispositions_for(officer: Officer) -> QuerySet[DispositionRequest]:
+    return (
+        DispositionRequest.objects.filter(dossier__agency__in=visible_agencies(officer))
+        .select_related("dossier", "dossier__case", "requested_by")
+        .prefetch_related("approvals__officer")
+    )
+
+
+def dispositions_waiting_for(officer: Officer) -> list[DispositionRequest]:
+    """Open requests this officer could approve: an approver of the agency who has not
+    acted on it yet and did not ask for it."""
+    if officer.agency is None or not officer.has_role(Role.APPROVER):
+        return []
+    pending = dispositions_for(officer).filter(
+        dossier__agency=officer.agency, status=DispositionStatus.PENDING
+    )
+    return [
+        r
+        for r in pending
+        if r.requested_by_id != officer.pk and not any(a.officer_id == officer.pk for a in r.approvals.all())
+    ]
+
+
+def case_for_archive(officer: Officer, public_id: Any) -> Case:
+    return case_get_for(officer, public_id)
+
+
+def archive_cases_for(officer: Officer) -> QuerySet[Case]:
+    """Cases the archive page lists: those in the archiving stage, and closed ones."""
+    return (
+        Case.objects.filter(agency__in=visible_agencies(officer), stage__in=(Stage.ARCHIVING, Stage.CLOSED))
+        .select_related("agency")
+        .order_by("stage", "-opened_at")
+    )

@@ -1,0 +1,366 @@
+"""The archivist's pages: cases to archive with what each still lacks (by citation) and its
+30-day deadline; a case's dossier (组卷, 四性检测 and 封卷, 导出档案包, 卷内文件); legal holds;
+disposition with two approvals; the agency's archive settings.
+
+Views parse, authorise, call one service and render. Supervisors above see everything and
+change nothing (no forms; a POST gets 403); anyone who may not see the case gets 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from quanlu.archive import dossier as plans
+from quanlu.archive import selectors as sel
+from quanlu.archive import services
+from quanlu.archive.disposal import disposal_refusals
+from quanlu.archive.exporting import export_target
+from quanlu.archive.models import DispositionStatus, Dossier, DossierStatus, ItemKind, LegalHold, Retention
+from quanlu.blobs.store import get_store
+from quanlu.cases import selectors as cs
+from quanlu.cases.models import Case, SignatureMethod, Stage
+from quanlu.core.errors import DomainError, NotFound
+from quanlu.org.models import Officer
+from quanlu.supervision.models import Deadline
+
+T = TypeVar("T")
+
+
+def _officer(request: HttpRequest) -> Officer:
+    assert isinstance(request.user, Officer)
+    return request.user
+
+
+def _404(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _attempt(request: HttpRequest, call: Callable[[], T]) -> T | None:
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        for d in exc.details:
+            if d.get("article"):
+                messages.warning(request, f"依据：{d['article']}「{d.get('quote', '')}」")
+        return None
+
+
+def _back(case: Case) -> HttpResponse:
+    return redirect("archive:case", case_id=case.public_id)
+
+
+def _acting_case(request: HttpRequest, case_id: str) -> Case:
+    """The case, if the officer may see it (else 404) and is of its agency (else 403)."""
+    officer = _officer(request)
+    case = _404(lambda: cs.case_get_for(officer, case_id))
+    if officer.agency_id != case.agency_id:
+        raise DjangoPermissionDenied("您以监督身份查看本案卷，仅可查阅。")
+    return case
+
+
+# ---------------------------------------------------------------- pages
+
+
+@dataclass
+class _Row:
+    case: Case
+    dossier: Dossier | None
+    deadline: Deadline | None
+    level: str
+    status: str
+    missing: int
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    now = timezone.now()
+    rows = []
+    for case in sel.archive_cases_for(officer):
+        deadline = case.deadlines.filter(kind="archive").first()
+        rows.append(
+            _Row(
+                case=case,
+                dossier=sel.current_dossier(case),
+                deadline=deadline,
+                level=deadline.level(now) if deadline else "",
+                status=deadline.status_label(now) if deadline else "",
+                missing=len(plans.blocking(case)) if case.stage == Stage.ARCHIVING else 0,
+            )
+        )
+    waiting = [r for r in rows if r.case.stage == Stage.ARCHIVING]
+    archived = [r for r in rows if r.dossier is not None and r.dossier.sealed]
+    eligible = [
+        r.dossier
+        for r in archived
+        if r.dossier is not None
+        and r.dossier.status == DossierStatus.SEALED
+        and not disposal_refusals(r.dossier)
+    ]
+    dispositions = list(sel.dispositions_for(officer).exclude(status=DispositionStatus.EXECUTED)[:50])
+    return render(
+        request,
+        "archive/index.html",
+        {
+            "waiting": waiting,
+            "archived": archived,
+            "eligible": eligible,
+            "dispositions": dispositions,
+            "to_approve": {r.pk for r in sel.dispositions_waiting_for(officer)},
+            "is_archivist": officer.agency is not None and sel.is_archivist(officer, officer.agency),
+        },
+    )
+
+
+@login_required
+def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = _officer(request)
+    case = _404(lambda: cs.case_get_for(officer, case_id))
+    dossier = sel.current_dossier(case)
+    now = timezone.now()
+    deadline = case.deadlines.filter(kind="archive").first()
+    mine = officer.agency_id == case.agency_id
+    archivist = mine and sel.is_archivist(officer, case.agency)
+    found = plans.missing(case) if case.stage == Stage.ARCHIVING else []
+    planned = (
+        plans.plan(case) if case.stage == Stage.ARCHIVING and (dossier is None or not dossier.sealed) else []
+    )
+    settings_row = sel.archive_settings_for(case.agency)
+    items = list(dossier.items.order_by("position")) if dossier else []
+    dispositions = (
+        list(dossier.dispositions.select_related("requested_by").prefetch_related("approvals__officer"))
+        if dossier
+        else []
+    )
+    return render(
+        request,
+        "archive/dossier.html",
+        {
+            "case": case,
+            "dossier": dossier,
+            "items": items,
+            "records": [i for i in items if i.kind in (ItemKind.DOCUMENT, ItemKind.MEDIA)],
+            "furniture": [i for i in items if i.kind not in (ItemKind.DOCUMENT, ItemKind.MEDIA)],
+            "checks": list(dossier.checks.all()) if dossier else [],
+            "exports": list(dossier.exports.all()) if dossier else [],
+            "deadline": deadline,
+            "level": deadline.level(now) if deadline else "",
+            "status": deadline.status_label(now) if deadline else "",
+            "missing": [m for m in found if m.blocking],
+            "notes": [m for m in found if not m.blocking],
+            "planned": planned,
+            "default_retention": plans.default_retention(case, settings_row),
+            "retentions": Retention.choices,
+            "holds": list(LegalHold.objects.filter(case=case).select_related("placed_by", "released_by")),
+            "dispositions": dispositions,
+            "to_approve": {r.pk for r in sel.dispositions_waiting_for(officer)},
+            "refusals": disposal_refusals(dossier) if dossier and dossier.sealed else [],
+            "archivist": archivist,
+            "hold_keeper": mine and officer.has_role("archivist", "approver"),
+            "supervising": not mine,
+        },
+    )
+
+
+@login_required
+def item_content(request: HttpRequest, dossier_id: str, position: int) -> FileResponse:
+    officer = _officer(request)
+    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    item = dossier.items.filter(position=position).first()
+    if item is None:
+        raise Http404("案卷中没有该文件。")
+    path = get_store().local_path(item.sha256)
+    if path is None or not path.is_file():
+        raise Http404("该文件的内容已不在存储中（可能已按期销毁）。")
+    inline = item.media_type == "application/pdf"
+    return FileResponse(
+        path.open("rb"),
+        content_type=item.media_type,
+        as_attachment=not inline,
+        filename=item.bag_path.rsplit("/", 1)[-1],
+    )
+
+
+# ---------------------------------------------------------------- actions
+
+
+@login_required
+@require_POST
+def assemble(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = _acting_case(request, case_id)
+    dossier = _attempt(
+        request,
+        lambda: services.dossier_assemble(
+            actor=_officer(request),
+            case=case,
+            retention=request.POST.get("retention") or None,
+            retention_reason=request.POST.get("retention_reason", ""),
+        ),
+    )
+    if dossier is not None:
+        messages.success(
+            request,
+            f"已组卷（第{dossier.version}版）：文书 {dossier.documents} 件 {dossier.pages} 页，音像记录 {dossier.media} 件。",
+        )
+    return _back(case)
+
+
+@login_required
+@require_POST
+def seal(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    officer = _officer(request)
+    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    _acting_case(request, str(dossier.case.public_id))
+    sealed = _attempt(request, lambda: services.dossier_seal(actor=officer, dossier=dossier))
+    if sealed is not None:
+        messages.success(request, f"四性检测通过，已封卷归档，档号 {sealed.archive_number}。")
+    return _back(dossier.case)
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    officer = _officer(request)
+    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    _acting_case(request, str(dossier.case.public_id))
+    done = _attempt(
+        request,
+        lambda: services.dossier_export(actor=officer, dossier=dossier, target_dir=export_target(dossier)),
+    )
+    if done is not None:
+        messages.success(request, f"已导出档案包到 {done.path}（{done.files} 个文件，{done.bytes} 字节）。")
+    return _back(dossier.case)
+
+
+@login_required
+@require_POST
+def hold_place(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = _acting_case(request, case_id)
+    if _attempt(
+        request,
+        lambda: services.legal_hold_place(
+            actor=_officer(request), case=case, reason=request.POST.get("reason", "")
+        ),
+    ):
+        messages.success(request, "已设置保全：本案记录在保全解除前不得销毁。")
+    return _back(case)
+
+
+@login_required
+@require_POST
+def hold_release(request: HttpRequest, hold_id: str) -> HttpResponse:
+    officer = _officer(request)
+    hold = _404(lambda: sel.hold_get_for(officer, hold_id))
+    _acting_case(request, str(hold.case.public_id))
+    if _attempt(
+        request,
+        lambda: services.legal_hold_release(actor=officer, hold=hold, reason=request.POST.get("reason", "")),
+    ):
+        messages.success(request, "已解除保全。")
+    return _back(hold.case)
+
+
+@login_required
+@require_POST
+def disposition_request(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    officer = _officer(request)
+    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    _acting_case(request, str(dossier.case.public_id))
+    if _attempt(
+        request,
+        lambda: services.disposition_request(
+            actor=officer, dossier=dossier, reason=request.POST.get("reason", "")
+        ),
+    ):
+        messages.success(request, "已提交销毁申请，须经两名批准人同意。")
+    return _back(dossier.case)
+
+
+@login_required
+@require_POST
+def disposition_decide(request: HttpRequest, request_id: str) -> HttpResponse:
+    officer = _officer(request)
+    found = _404(lambda: sel.disposition_get_for(officer, request_id))
+    case = found.dossier.case
+    _acting_case(request, str(case.public_id))
+    if not officer.check_password(request.POST.get("password", "")):
+        messages.error(request, "密码不正确，未签署。")
+        return _back(case)
+    service = (
+        services.disposition_approve
+        if request.POST.get("decision") == "approve"
+        else services.disposition_reject
+    )
+    done = _attempt(
+        request,
+        lambda: service(
+            actor=officer,
+            request=found,
+            opinion=request.POST.get("opinion", ""),
+            signature_method=SignatureMethod.PASSWORD,
+        ),
+    )
+    if done is not None:
+        messages.success(request, f"已签署：{done.get_outcome_display()}。")
+    return _back(case)
+
+
+@login_required
+@require_POST
+def disposition_execute(request: HttpRequest, request_id: str) -> HttpResponse:
+    officer = _officer(request)
+    found = _404(lambda: sel.disposition_get_for(officer, request_id))
+    case = found.dossier.case
+    _acting_case(request, str(case.public_id))
+    if _attempt(request, lambda: services.disposition_execute(actor=officer, request=found)):
+        messages.success(request, "已执行销毁：内容已删除，目录、摘要和日志事件永久保留，销毁清册已存档。")
+    return _back(case)
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    officer = _officer(request)
+    if officer.agency is None:
+        raise Http404()
+    row = sel.archive_settings_for(officer.agency)
+    may_edit = officer.has_role("archivist", "approver") and officer.agency.kind == "enforcement"
+    if request.method == "POST":
+        if not may_edit:
+            raise DjangoPermissionDenied("设置档案规则需要档案管理人员或机关负责人角色。")
+        fields: dict[str, Any] = {
+            key: request.POST.get(key, "")
+            for key in (
+                "fonds_code",
+                "fonds_name",
+                "category_code",
+                "unit_code",
+                "retention_general",
+                "retention_simplified",
+                "retention_major",
+                "retention_terminated",
+            )
+        }
+        if _attempt(request, lambda: services.archive_settings_set(actor=officer, **fields)):
+            messages.success(request, "档案设置已保存，适用于此后组卷的案卷。")
+            return redirect("archive:settings")
+    return render(
+        request,
+        "archive/settings.html",
+        {"row": row, "retentions": Retention.choices, "may_edit": may_edit},
+    )

@@ -1,0 +1,198 @@
+"""Evaluators of the rule kinds about audio-visual records (音像记录): recording a
+step unless an exemption the regulation allows is recorded, advance notice of
+recording, explained interruptions, the tie to the text record, and the storage
+classification keys. The upload deadline's evaluator is in media/compliance.py.
+"""
+
+from __future__ import annotations
+
+from quanlu.rulebooks.evaluator import Context, Outcome, evaluates
+from quanlu.rulebooks.evidence import (
+    Clip,
+    Doc,
+    av_for,
+    case_media,
+    doc_by_uid,
+    exemptions_for,
+    list_labels,
+    select_docs,
+    tied_to_text,
+    titles,
+)
+from quanlu.rulebooks.kinds import AV_ACTIVITIES, DEVICE_KINDS
+from quanlu.rulebooks.loader import Rule
+
+WRITTEN_REASON_TYPE = "av_exemption_reason"
+
+
+def _exempted(rule: Rule, ctx: Context, d: Doc) -> tuple[bool, str]:
+    """Whether a recorded exemption excuses this step under this rule, and why not."""
+    policy = rule.params.get("exemption", "none")
+    equivalent = bool(rule.params.get("equivalent_means"))
+    why_not = ""
+    for e in exemptions_for(ctx, d, rule.params["activity"]):
+        if e.kind == "equivalent_means":
+            if equivalent:
+                return True, f"已记录以其他方式记录该环节：{e.reason}"
+            why_not = "该环节应当进行音像记录，不能以其他方式代替"
+            continue
+        if policy == "none":
+            why_not = "该环节的音像记录不设「不适宜音像记录」的除外情形"
+            continue
+        if policy == "written_reason":
+            written = doc_by_uid(ctx, e.written_reason_uid) if e.written_reason_uid else None
+            if written is None or written.type.code != WRITTEN_REASON_TYPE:
+                why_not = "不适宜音像记录的原因没有书面记录"
+                continue
+            if not written.complete:
+                why_not = f"{written.label}尚未签署完毕"
+                continue
+            return True, f"不适宜音像记录，原因已书面记录（{written.label}）：{e.reason}"
+        return True, f"已记录不适宜音像记录的原因：{e.reason}"
+    return False, why_not
+
+
+def _device_note(kinds: list[str] | None) -> str:
+    if not kinds:
+        return ""
+    from quanlu.devices.models import DeviceKind
+
+    names = "、".join(DeviceKind(k).label for k in kinds if k in DEVICE_KINDS)
+    return f"（应由{names}记录）"
+
+
+@evaluates("av_required")
+def av_required(rule: Rule, ctx: Context) -> Outcome:
+    p = rule.params
+    activity = AV_ACTIVITIES[p["activity"]]
+    steps = select_docs(ctx, {"documents": p["documents"], "where": p.get("where")})
+    if not steps:
+        return Outcome.not_applicable(f"本案没有需同步音像记录的{activity}（{titles(p['documents'])}）。")
+    kinds = p.get("device_kinds")
+    lacking: list[str] = []
+    subjects: list[str] = []
+    covered: list[str] = []
+    for d in steps:
+        clips = av_for(ctx, d, kinds)
+        if clips:
+            covered.append(f"{d.label}有{len(clips)}条音像记录")
+            continue
+        ok, why = _exempted(rule, ctx, d)
+        if ok:
+            covered.append(f"{d.label}{why}")
+            continue
+        lacking.append(d.label + (f"（{why}）" if why else ""))
+        subjects.append(d.uid)
+    if lacking:
+        policy = p.get("exemption", "none")
+        satisfy = f"上传该{activity}环节的音像记录{_device_note(kinds)}，并关联到对应文书"
+        if policy == "allowed":
+            satisfy += "；确不适宜音像记录的，记录除外情形及原因"
+        elif policy == "written_reason":
+            satisfy += "；确不适宜音像记录的，制作并签署《不适宜音像记录原因说明》，再记录除外情形"
+        if p.get("equivalent_means"):
+            satisfy += "；或记录以其他方式记录该环节的情况"
+        return Outcome.unmet(
+            f"{activity}没有同步音像记录{_device_note(kinds)}：{'；'.join(lacking)}。",
+            satisfy=satisfy + "。",
+            subjects=tuple(subjects),
+        )
+    return Outcome.met("；".join(covered) + "。")
+
+
+@evaluates("av_prior_notice")
+def av_prior_notice(rule: Rule, ctx: Context) -> Outcome:
+    field = rule.params.get("field", "av_notice")
+    recorded = [
+        d for d in select_docs(ctx, {"documents": rule.params["documents"]}) if not d.scan and av_for(ctx, d)
+    ]
+    if not recorded:
+        return Outcome.not_applicable("本案没有使用音像记录设备的询问、强制措施或处罚。")
+    silent = [d for d in recorded if d.fields.get(field) is not True]
+    if silent:
+        return Outcome.unmet(
+            f"{list_labels(silent)}有音像记录，但未记录事先告知对方使用音像记录设备。",
+            satisfy="询问、采取强制措施或实施处罚前告知对方正在音像记录，并在文书中载明。",
+            subjects=tuple(d.uid for d in silent),
+        )
+    return Outcome.met(f"{list_labels(recorded)}均已记录事先告知。")
+
+
+@evaluates("av_gaps_explained")
+def av_gaps_explained(rule: Rule, ctx: Context) -> Outcome:
+    from quanlu.media.models import ExplanationForm, Interruption
+    from quanlu.media.selectors import gaps_of
+
+    minimum = int(rule.params.get("min_signers", 2))
+    gaps = list(gaps_of(ctx.case, open_only=True))
+    written = list(
+        Interruption.objects.filter(case=ctx.case, form=ExplanationForm.WRITTEN).prefetch_related(
+            "signatures"
+        )
+    )
+    if not gaps and not written:
+        return Outcome.not_applicable("本案音像记录没有中断。")
+    unexplained = [g for g in gaps if not g.explanations.all()]
+    short = [i for i in written if len(i.signatures.all()) < minimum]
+    problems = [f"「{g.activity_label}」{g.seconds}秒的中断没有说明原因" for g in unexplained[:5]]
+    problems += [
+        f"{i.get_reason_display()}的书面说明只有{len(i.signatures.all())}名执法人员签字" for i in short
+    ]
+    if problems:
+        return Outcome.unmet(
+            "；".join(problems) + "。",
+            satisfy=f"重新开始记录时以语音说明中断原因；确实无法继续记录的，现场执法结束后书面说明，由{minimum}名以上执法人员签字。",
+            subjects=tuple(str(g.public_id) for g in unexplained),
+        )
+    return Outcome.met(f"{len(gaps) + len(written)}处音像记录中断均已说明。")
+
+
+@evaluates("av_linked")
+def av_linked(rule: Rule, ctx: Context) -> Outcome:
+    clips = case_media(ctx)
+    if not clips:
+        return Outcome.not_applicable("本案尚无音像记录。")
+    loose: list[Clip] = [c for c in clips if tied_to_text(ctx, c) is None]
+    if loose:
+        names = "、".join(c.record.name for c in loose[:5])
+        return Outcome.unmet(
+            f"{len(loose)}条音像记录未与文字记录衔接：{names}。",
+            satisfy="在音像记录的「关联执法环节」中选择对应的文书（笔录等）。",
+            subjects=tuple(str(c.record.public_id) for c in loose),
+        )
+    return Outcome.met(f"{len(clips)}条音像记录均与文字记录衔接。")
+
+
+@evaluates("av_classified")
+def av_classified(rule: Rule, ctx: Context) -> Outcome:
+    clips = case_media(ctx)
+    if not clips:
+        return Outcome.not_applicable("本案尚无音像记录。")
+    has_party = ctx.case.parties.exists()
+    problems: list[str] = []
+    subjects: list[str] = []
+    for c in clips:
+        r = c.record
+        missing = [
+            label
+            for label, ok in (
+                ("记录设备编号", r.device_id is not None),
+                ("执法人员信息", r.officer_id is not None),
+                ("使用时间", r.captured_start is not None),
+            )
+            if not ok
+        ]
+        if missing:
+            problems.append(f"{r.name}缺少{'、'.join(missing)}")
+            subjects.append(str(r.public_id))
+    if not has_party:
+        problems.append("案件尚未登记当事人")
+    if problems:
+        return Outcome.unmet(
+            "音像记录不能按分类项目存储：" + "；".join(problems[:6]) + "。",
+            satisfy="上传时填写记录设备编号和执法人员，登记案件当事人。",
+            subjects=tuple(subjects),
+        )
+    return Outcome.met(
+        f"{len(clips)}条音像记录均可按名称、设备编号、执法人员、使用时间、当事人和案由分类存储。"
+    )

@@ -1,0 +1,48 @@
+"""`{% case_exemptions_card %}`: the case page's exemptions section, rendered by
+this app so the case view needs no knowledge of exemptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from quanlu.records.selectors import documents_of_case
+from quanlu.rulebooks.forms import ExemptionForm
+from quanlu.rulebooks.selectors import exemption_rows
+
+register = template.Library()
+
+
+@register.inclusion_tag("rulebooks/_exemptions_card.html", takes_context=True)
+def case_exemptions_card(context: Any) -> dict[str, Any]:
+    case = context["case"]
+    writable = bool(context.get("writable"))
+    return {
+        "case": case,
+        "rows": exemption_rows(case),
+        "writable": writable,
+        "form": ExemptionForm(documents=list(documents_of_case(case))) if writable else None,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("rulebooks/_compliance_card.html", takes_context=True)
+def case_compliance_card(context: Any) -> dict[str, Any]:
+    """Every rule of the case's rulebook with its finding: breaches first (blocking,
+    then warnings), the rest folded away."""
+    from quanlu.rulebooks.evaluator import Status, evaluate, rulebook_for
+
+    case = context["case"]
+    results = context.get("compliance")
+    if results is None:
+        results = evaluate(case)
+    unmet = sorted((r for r in results if r.status == Status.UNMET), key=lambda r: r.rule.severity != "block")
+    return {
+        "case": case,
+        "rulebook": context.get("rulebook") or rulebook_for(case),
+        "next_steps": context.get("next_steps") or [],
+        "unmet": unmet,
+        "met": [r for r in results if r.status == Status.MET],
+        "others": [r for r in results if r.status == Status.NOT_APPLICABLE],
+    }
