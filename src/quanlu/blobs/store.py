@@ -13,15 +13,18 @@ embedded default. An S3-compatible backend implements the same class.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import hashlib
+import mmap
 import os
 import re
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,6 +36,12 @@ CHUNK = 1024 * 1024
 # Ask the kernel to start writing back every this many bytes (sync_file_range), so
 # the final fsync waits for the tail only, as `cp` followed by `sync` effectively does.
 WRITEBACK = 32 * 1024 * 1024
+# The splice path (Linux): bytes go socket -> pipe -> file inside the kernel, and are
+# hashed from the page cache through a read-only mapping in spans of HASH_SPAN.
+# 1 MiB pipe, 4 MiB spans: the fastest measured (a 4 MiB pipe, 1 or 16 MiB spans were slower).
+PIPE_SIZE = 1024 * 1024  # also the unprivileged maximum (/proc/sys/fs/pipe-max-size)
+HASH_SPAN = 4 * 1024 * 1024
+HASH_AHEAD = 3  # spans queued for hashing at most: the hasher reads them while still in cache
 ReadInto = Callable[[memoryview], int]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -75,6 +84,11 @@ class Hasher:
         for h in self._hashes.values():
             h.update(chunk)
 
+    def objects(self) -> list[Any]:
+        """The hash objects, for a caller that updates each on its own thread; it
+        must then add the bytes to ``size`` once all have seen them."""
+        return list(self._hashes.values())
+
     def hexdigests(self) -> dict[str, str]:
         return {name: h.hexdigest() for name, h in self._hashes.items()}
 
@@ -83,6 +97,26 @@ class Hasher:
         twin._hashes = {name: h.copy() for name, h in self._hashes.items()}
         twin.size = self.size
         return twin
+
+
+class Splice(Protocol):
+    """A request body whose bytes can move from its socket into a file without
+    passing through this process (os.splice), for ``pump``."""
+
+    def take(self, view: memoryview) -> int:
+        """Copy bytes already read ahead into user space; 0 when there are none."""
+        ...
+
+    def splice(self, pipe: int, count: int) -> int:
+        """Move between 1 and ``count`` next bytes into ``pipe`` (empty, at least
+        ``count`` bytes big); raises when the body ends before its length."""
+        ...
+
+    def settle(self, data: mmap.mmap, start: int, end: int) -> tuple[int, bool]:
+        """``data[start:end]`` (a read-only mapping of the file) was taken: how many
+        of these bytes are certainly this body's, and whether it has ended there.
+        Bytes not yet certain are offered again, with the next ones, next time."""
+        ...
 
 
 class BlobStore(Protocol):
@@ -223,7 +257,8 @@ class BlobWriter:
         self.max_size = max_size
         self.path = path or store.root / "tmp" / f"{uuid.uuid4().hex}.part"
         self._hasher = hasher or Hasher(store.extra_digests)
-        self._fh: BinaryIO | None = None if path else self.path.open("xb")
+        # Readable too: the splice path hashes what it wrote through a mapping of it.
+        self._fh: BinaryIO | None = None if path else self.path.open("x+b")
         self.digests: dict[str, str] | None = None
         self._finished = False
         self._written = self._kicked = 0
@@ -245,15 +280,16 @@ class BlobWriter:
             _start_writeback(self._fh.fileno(), self._kicked, self._written - self._kicked)
             self._kicked = self._written
 
-    def fill(self, readinto: ReadInto, length: int) -> int:
-        """Take ``length`` bytes from ``readinto`` (a request body), hashing them on a
-        second thread while this one writes: the fast path for large uploads."""
+    def fill(self, readinto: ReadInto, length: int, *, splice: Splice | None = None) -> int:
+        """Take ``length`` bytes from ``readinto`` (a request body), or at most that
+        many through ``splice``, hashing them on a second thread while this one
+        writes: the fast path for large uploads."""
         if self._fh is None:
             raise BlobError("内容已封存，不能再写入。", "sealed")
         if self.max_size is not None and self._hasher.size + length > self.max_size:
             raise BlobError(f"内容超过允许的大小（{self.max_size} 字节）。", "too_large")
         self._fh.flush()
-        return pump(readinto, length, fd=self._fh.fileno(), hasher=self._hasher)
+        return pump(readinto, length, fd=self._fh.fileno(), hasher=self._hasher, splice=splice)
 
     def seal(self, *, expected_sha256: str | None = None) -> dict[str, str]:
         if self.digests is None:
@@ -341,10 +377,11 @@ class PartialBlob:
         checksum: tuple[str, bytes] | None = None,
         readinto: ReadInto | None = None,
         count: int = 0,
+        splice: Splice | None = None,
     ) -> int:
         """Append at ``offset`` (which must be the current size) without passing
         ``length``: the ``chunks``, or ``count`` bytes from ``readinto`` (a request
-        body, the fast path); returns the new offset.
+        body, the fast path; through ``splice`` where it can); returns the new offset.
 
         Bytes received before a broken connection are kept (the client resumes
         after them), unless the request carried a ``checksum`` (algorithm, raw
@@ -375,7 +412,10 @@ class PartialBlob:
             complete = False
             try:
                 if readinto is not None:
-                    complete = pump(readinto, count, fd=fh.fileno(), hasher=hasher, body_hash=body) == count
+                    taken = pump(
+                        readinto, count, fd=fh.fileno(), hasher=hasher, body_hash=body, splice=splice
+                    )
+                    complete = taken == count
                 else:
                     for chunk in chunks:
                         if hasher.size + len(chunk) > length:
@@ -450,6 +490,7 @@ def pump(
     fd: int,
     hasher: Hasher,
     body_hash: Any = None,
+    splice: Splice | None = None,
 ) -> int:
     """Copy ``length`` bytes from ``readinto`` to the file descriptor ``fd`` (at its
     position), updating ``hasher`` (and ``body_hash``) on a second thread: hashlib
@@ -457,7 +498,12 @@ def pump(
     reused in rotation; a buffer is refilled only after its hashing is done, and
     on any exit every submitted chunk has been hashed and written, so the digests
     always describe exactly the bytes in the file. Returns the bytes copied (fewer
-    only if ``readinto`` returned 0 early)."""
+    only if ``readinto`` returned 0 early).
+
+    With ``splice`` (Linux, a plain socket) the bytes never enter user space; see
+    ``_pump_spliced``."""
+    if splice is not None:
+        return _pump_spliced(splice, length, fd=fd, hasher=hasher, body_hash=body_hash)
     slots = [bytearray(CHUNK) for _ in range(3)]
     pending: list[Future[None] | None] = [None] * len(slots)
     done = kicked = 0
@@ -486,6 +532,119 @@ def pump(
                 if waiting is not None:
                     waiting.result()
     return done
+
+
+def _pump_spliced(splice: Splice, length: int, *, fd: int, hasher: Hasher, body_hash: Any) -> int:
+    """``pump`` for a body on a socket: socket -> pipe -> file with os.splice, so
+    the receiving and writing copy each byte once, in the kernel, instead of twice
+    through a Python buffer.
+
+    Every HASH_SPAN bytes the new part of the file is mapped read-only (from the
+    page cache, no copy) and ``settle``d by the body (a form's file part looks for
+    its end in it); each digest then reads the settled bytes on its own thread
+    (hashlib releases the GIL: SM3, four times slower than SHA-256, no longer holds
+    the others up) while the next spans are spliced. Hashing lags at most
+    HASH_AHEAD spans behind, so it finds them still in the CPU cache.
+
+    On any exit the file is cut back to the settled bytes and every one of them
+    has been hashed, so the digests describe exactly the bytes in the file.
+    Returns how many that is."""
+    start = os.lseek(fd, 0, os.SEEK_CUR)
+    lanes = [*hasher.objects(), *([body_hash] if body_hash is not None else [])]
+    staging: memoryview | None = None
+    taken = settled = kicked = 0
+    ended = False
+    spans: deque[tuple[int, mmap.mmap, list[Future[None]]]] = deque()
+
+    def settle() -> None:
+        """Offer [settled, taken) to the body and hand what it keeps to the lanes."""
+        nonlocal settled, ended
+        base = (start + settled) - (start + settled) % mmap.ALLOCATIONGRANULARITY
+        region = mmap.mmap(fd, start + taken - base, mmap.MAP_SHARED, mmap.PROT_READ, offset=base)
+        at = start + settled - base
+        try:
+            mine, ended = splice.settle(region, at, at + taken - settled)
+        except BaseException:
+            region.close()
+            raise
+        if not mine:
+            region.close()
+            return
+        futures = [
+            pool.submit(_digest_region, region, at, at + mine, h)
+            for pool, h in zip(pools, lanes, strict=True)
+        ]
+        spans.append((mine, region, futures))
+        settled += mine
+
+    def finish_oldest() -> None:
+        size, region, futures = spans.popleft()
+        wait(futures)
+        region.close()
+        for future in futures:
+            future.result()
+        hasher.size += size
+
+    with contextlib.ExitStack() as stack:
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        stack.callback(os.close, read_end)
+        stack.callback(os.close, write_end)
+        try:
+            capacity = fcntl.fcntl(write_end, F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:  # a lower pipe-max-size: the default pipe works, in more calls
+            capacity = fcntl.fcntl(write_end, F_GETPIPE_SZ)
+        pools = [
+            stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="quanlu-hash"))
+            for _ in lanes
+        ]
+        try:
+            try:
+                while taken < length and not ended:
+                    want = min(capacity, length - taken)
+                    if staging is None:
+                        staging = memoryview(bytearray(min(CHUNK, capacity)))
+                    n = splice.take(staging[: min(want, len(staging))])
+                    if n:
+                        _write_all(fd, staging[:n])
+                    else:
+                        n = splice.splice(write_end, want)
+                        _drain(read_end, fd, n)
+                    taken += n
+                    if taken - settled >= HASH_SPAN or taken == length:
+                        settle()
+                        while len(spans) > HASH_AHEAD:
+                            finish_oldest()
+                        if settled - kicked >= WRITEBACK:
+                            _start_writeback(fd, start + kicked, settled - kicked)
+                            kicked = settled
+            finally:
+                if taken > settled and not ended:  # what came before a break is kept (tus)
+                    settle()
+        finally:
+            while spans:
+                finish_oldest()
+            if taken > settled:  # past the end of a form's file part: not ours
+                os.ftruncate(fd, start + settled)
+                os.lseek(fd, start + settled, os.SEEK_SET)
+    return settled
+
+
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
+
+
+def _drain(pipe: int, fd: int, count: int) -> None:
+    """Move ``count`` bytes from ``pipe`` to the file ``fd`` (at its position)."""
+    while count:
+        moved = os.splice(pipe, fd, count)
+        if moved <= 0:
+            raise OSError("splice moved nothing from a pipe that holds data")
+        count -= moved
+
+
+def _digest_region(region: mmap.mmap, start: int, end: int, digest: Any) -> None:
+    with memoryview(region) as whole, whole[start:end] as span:
+        digest.update(span)
 
 
 def _digest(hasher: Hasher, body_hash: Any, chunk: memoryview) -> None:

@@ -5,7 +5,11 @@ LazyStream and BoundaryIter; for a 1 GB video that halved the upload speed. This
 one reads the file part straight into the blob writer's reused buffers (its
 ``readinto`` is handed to ``BlobWriter.fill``, which hashes on a second thread),
 finds the boundary with ``bytearray.find`` without copying, and holds back only
-the few bytes that might begin a boundary. Small form fields are read into memory
+the few bytes that might begin a boundary. Where the body can be spliced (Linux,
+gunicorn), the file part goes from the socket into the file inside the kernel and
+the boundary is looked for in what was written, through the read-only mapping of
+the file that is hashed next (``FilePart.settle``); bytes past it are cut off
+again and parsed as the rest of the form. Small form fields are read into memory
 (at most 1 MB together). A body that ends before the closing boundary raises
 ``Truncated``; a file name with a path or control characters is refused before
 any of the file's bytes are read.
@@ -14,6 +18,7 @@ any of the file's bytes are read.
 from __future__ import annotations
 
 import html
+import mmap
 from collections.abc import Callable
 
 from django.utils.http import parse_header_parameters
@@ -116,6 +121,36 @@ class FilePart:
             if n == 0:
                 raise Truncated()
             have += n
+
+    # The splice path (quanlu.blobs.store.Splice): raw bytes in, the boundary found in the file.
+
+    def splicer(self) -> FilePart | None:
+        return self if self.stream.body.splicer() is not None else None
+
+    def take(self, view: memoryview) -> int:
+        pending = self.stream.pending
+        if not pending:
+            return self.stream.body.take(view)
+        n = min(len(view), len(pending))
+        view[:n] = pending[:n]
+        del pending[:n]
+        return n
+
+    def splice(self, pipe: int, count: int) -> int:
+        try:
+            return self.stream.body.splice(pipe, count)
+        except BodyEnded as exc:
+            raise Truncated() from exc
+
+    def settle(self, data: mmap.mmap, start: int, end: int) -> tuple[int, bool]:
+        d = self.delimiter
+        i = data.find(d, start, end)
+        if i >= 0:
+            # What follows the delimiter is the rest of the form, to be parsed.
+            self.stream.pending[0:0] = data[i + len(d) : end]
+            self.ended = True
+            return i - start, True
+        return max(0, end - start - (len(d) - 1)), False
 
 
 def parse(

@@ -141,7 +141,7 @@ def receive_form(
 
         def consume(part: FilePart) -> None:
             try:
-                writer.fill(part.readinto, part.upper_bound())
+                writer.fill(part.readinto, part.upper_bound(), splice=part.splicer())
             except BlobError as exc:
                 raise blob_error(exc) from exc
 
@@ -394,6 +394,7 @@ def _patch(request: HttpRequest, officer: Officer, upload: Upload) -> HttpRespon
                     checksum=checksum,
                     readinto=body.readinto,
                     count=int(raw_length),
+                    splice=body.splicer(),
                 )
             finally:
                 body.close()

@@ -8,10 +8,19 @@ reader copies each byte several times through BytesIO buffers, which capped a
 already read ahead is taken first, and gunicorn is told the body is consumed.
 Any other server (the test client, runserver, a live-server thread) gets the
 portable path through ``request.read``.
+
+On Linux, under gunicorn without TLS, the body can go further: ``splicer()`` offers
+it to the blob store's splice path, which moves it from the socket into the file
+inside the kernel (os.splice) without it ever entering this process.
 """
 
 from __future__ import annotations
 
+import errno
+import mmap
+import os
+import select
+import socket
 from typing import Any
 
 from django.http import HttpRequest
@@ -31,6 +40,7 @@ class Body:
         self._sock: Any = None
         self._gunicorn_body: Any = None
         self._pending = b""
+        self._splice = False
         self._take_over(request.META)
 
     def _take_over(self, environ: dict[str, Any]) -> None:
@@ -50,6 +60,10 @@ class Body:
         reader.length = 0  # from now on the body is ours; gunicorn must not drain it
         self._sock = sock
         self._gunicorn_body = body
+        # Only a plain socket: an ssl.SSLSocket's descriptor carries TLS records.
+        self._splice = (
+            hasattr(os, "splice") and type(sock) is socket.socket and sock.type == socket.SOCK_STREAM
+        )
 
     def readinto(self, view: memoryview) -> int:
         if self.remaining <= 0:
@@ -71,6 +85,59 @@ class Body:
             raise BodyEnded("request body ended early")
         self.remaining -= n
         return n
+
+    def splicer(self) -> Body | None:
+        """This body, if its bytes can be spliced from the socket (see ``splice``)."""
+        return self if self._splice else None
+
+    def take(self, view: memoryview) -> int:
+        """Bytes gunicorn had read ahead, copied into ``view``; 0 once there are none."""
+        n = min(len(view), len(self._pending), self.remaining)
+        if n:
+            view[:n] = self._pending[:n]
+            self._pending = self._pending[n:]
+            self.remaining -= n
+        return n
+
+    def splice(self, pipe: int, count: int) -> int:
+        """Move the next 1..``count`` body bytes from the socket into ``pipe`` (which
+        must have room for them) without copying them into this process."""
+        want = min(count, self.remaining)
+        if want <= 0 or self._pending:
+            raise ValueError("splice: nothing to splice, or read-ahead bytes come first")
+        n = -1
+        while self._splice:
+            try:
+                n = os.splice(self._sock.fileno(), pipe, want)
+                break
+            except BlockingIOError:  # a socket timeout makes the descriptor non-blocking
+                self._wait()
+            except OSError as exc:
+                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                    raise
+                self._splice = False  # this kernel cannot splice from this socket
+        if n < 0:  # copy instead, as readinto does
+            data = self._sock.recv(want)
+            n = len(data)
+            if n and os.write(pipe, data) != n:
+                raise OSError("short write into an empty pipe")
+        if n == 0:
+            if self._gunicorn_body is not None:
+                self._gunicorn_body.failed = True
+            raise BodyEnded("request body ended early")
+        self.remaining -= n
+        return n
+
+    def settle(self, data: mmap.mmap, start: int, end: int) -> tuple[int, bool]:
+        """Every byte of the body is the body's: nothing to look for."""
+        return end - start, False
+
+    def _wait(self) -> None:
+        timeout = self._sock.gettimeout()
+        poller = select.poll()
+        poller.register(self._sock.fileno(), select.POLLIN)
+        if not poller.poll(None if timeout is None else timeout * 1000):
+            raise TimeoutError("timed out")
 
     def close(self) -> None:
         """Call when done: a body left unread must not be taken for the next request."""

@@ -1,5 +1,6 @@
 import hashlib
 import os
+import socket
 import stat
 import threading
 
@@ -186,3 +187,129 @@ def test_a_partial_keeps_what_arrived_before_a_break_but_not_a_bad_checksum(tmp_
 def test_partial_keys_are_checked(tmp_path):
     with pytest.raises(BlobError):
         LocalBlobStore(tmp_path).partial("../../etc/passwd")
+
+
+# ---------------------------------------------------------------- the splice path (Linux)
+
+needs_splice = pytest.mark.skipif(not hasattr(os, "splice"), reason="os.splice is Linux-only")
+
+
+def _tcp_pair():
+    """Both ends of a loopback TCP connection, as a request body arrives under gunicorn."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+    return client, server
+
+
+def _send(client: socket.socket, data: bytes, *, hang_up: bool = True) -> threading.Thread:
+    def run() -> None:
+        client.sendall(data)
+        if hang_up:
+            client.shutdown(socket.SHUT_WR)
+
+    sender = threading.Thread(target=run)
+    sender.start()
+    return sender
+
+
+class _SocketBody:
+    """The least a Splice is: the bytes of a socket, none of them read into Python."""
+
+    def __init__(self, sock: socket.socket, length: int) -> None:
+        self.sock, self.remaining = sock, length
+
+    def readinto(self, view: memoryview) -> int:
+        raise AssertionError("the splice path must not read the body into user space")
+
+    def take(self, view: memoryview) -> int:
+        return 0
+
+    def splice(self, pipe: int, count: int) -> int:
+        n = os.splice(self.sock.fileno(), pipe, min(count, self.remaining))
+        if n == 0:
+            raise ConnectionResetError("client went away")
+        self.remaining -= n
+        return n
+
+    def settle(self, data, start: int, end: int) -> tuple[int, bool]:
+        return end - start, False
+
+
+@needs_splice
+def test_a_body_spliced_from_a_socket_is_written_and_hashed_exactly(tmp_path):
+    import quanlu.blobs.store as store_module
+
+    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    data = os.urandom(2 * store_module.HASH_SPAN + 12_345)  # several spans, the last one short
+    client, server = _tcp_pair()
+    with client, server, store.writer() as writer:
+        sender = _send(client, data)
+        body = _SocketBody(server, len(data))
+        assert writer.fill(body.readinto, len(data), splice=body) == len(data)
+        sender.join()
+        writer.seal(expected_sha256=hashlib.sha256(data).hexdigest())
+        assert writer.digests is not None
+        assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
+        result = writer.commit()
+    assert store.local_path(result.sha256).read_bytes() == data
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@needs_splice
+def test_a_spliced_partial_keeps_what_arrived_resumes_and_refuses_a_bad_checksum(tmp_path):
+    import quanlu.blobs.store as store_module
+
+    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    data = os.urandom(3_000_000)
+    part = store.partial("c" * 32)
+    part.create()
+    # The client declares the whole file but hangs up after a third of it.
+    client, server = _tcp_pair()
+    with client, server:
+        sender = _send(client, data[:1_000_000])
+        body = _SocketBody(server, len(data))
+        with pytest.raises(ConnectionResetError):
+            part.append(offset=0, length=len(data), readinto=body.readinto, count=len(data), splice=body)
+        sender.join()
+    assert part.offset() == 1_000_000  # kept: the client resumes after it
+    kept = store_module._PARTIAL_HASHERS[part.key]  # the hash state of exactly those bytes
+    assert kept.size == 1_000_000
+    assert kept.copy().hexdigests()["sha256"] == hashlib.sha256(data[:1_000_000]).hexdigest()
+    # A chunk whose checksum does not match is cut off again, hash state included.
+    chunk = data[1_000_000:2_000_000]
+    client, server = _tcp_pair()
+    with client, server:
+        sender = _send(client, chunk)
+        body = _SocketBody(server, len(chunk))
+        with pytest.raises(BlobError) as exc:
+            part.append(
+                offset=1_000_000,
+                length=len(data),
+                readinto=body.readinto,
+                count=len(chunk),
+                splice=body,
+                checksum=("sha1", SHA1(b"other")),
+            )
+        sender.join()
+    assert exc.value.code == "checksum_mismatch"
+    assert part.offset() == 1_000_000
+    assert store_module._PARTIAL_HASHERS[part.key].size == 1_000_000
+    client, server = _tcp_pair()
+    with client, server:
+        sender = _send(client, data[1_000_000:])
+        body = _SocketBody(server, len(data) - 1_000_000)
+        new = part.append(
+            offset=1_000_000,
+            length=len(data),
+            readinto=body.readinto,
+            count=len(data) - 1_000_000,
+            splice=body,
+            checksum=("sha1", SHA1(data[1_000_000:])),
+        )
+        sender.join()
+    assert new == len(data)
+    writer = part.seal(expected_sha256=hashlib.sha256(data).hexdigest())
+    assert writer.digests is not None
+    assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
+    assert store.local_path(writer.commit().sha256).read_bytes() == data
