@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
+from quanlu.access.api import router as access_router
 from quanlu.api.base import TokenAuth
 from quanlu.api.errors import validation_body
 from quanlu.archive.api import router as archive_router
@@ -20,6 +21,7 @@ from quanlu.ledger.api import router as ledger_router
 from quanlu.media.api import router as media_router
 from quanlu.records.api import router as records_router
 from quanlu.rulebooks.api import router as rulebooks_router
+from quanlu.supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="全录 quanlu API",
@@ -29,6 +31,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
+api.add_router("", access_router)
 api.add_router("", archive_router)
 api.add_router("", cases_router)
 api.add_router("", devices_router)
@@ -36,6 +39,7 @@ api.add_router("", ledger_router)
 api.add_router("", media_router)
 api.add_router("", records_router)
 api.add_router("", rulebooks_router)
+api.add_router("", supervision_router)
 
 
 @api.exception_handler(DomainError)

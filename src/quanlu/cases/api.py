@@ -116,7 +116,7 @@ def deadline_out(d: Deadline) -> dict[str, Any]:
     now = timezone.now()
     return {
         "id": d.public_id,
-        "case": d.case.public_id,
+        "case": d.case.public_id if d.case is not None else None,
         "kind": d.kind,
         "title": d.title,
         "starts_at": d.starts_at,
@@ -304,7 +304,7 @@ def alerts(
             "level_label": a.get_level_display(),
             "raised_at": a.raised_at,
             "deadline": deadline_out(a.deadline),
-            "case_number": a.deadline.case.number,
+            "case_number": a.deadline.case.number if a.deadline.case is not None else None,
             "agency": ref(a.deadline.agency),
         }
         for a in qs[:limit]

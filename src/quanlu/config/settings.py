@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "quanlu.devices",
     "quanlu.media",
     "quanlu.records",
+    "quanlu.access",
     "quanlu.api",
     "quanlu.web",
 ]

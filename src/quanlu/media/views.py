@@ -18,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from quanlu.access.selectors import content_check, may_read_content
 from quanlu.blobs.store import CHUNK, get_store
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import SignatureMethod, Stage
@@ -266,6 +267,7 @@ def record_content(request: HttpRequest, record_id: str) -> HttpResponse | Strea
     try:
         officer, _ = api_officer(request)
         record = ms.media_get_for(officer, record_id)
+        content_check(officer, record)
     except DomainError as exc:
         if exc.status == 401 and not request.headers.get("Authorization"):
             return redirect(f"/login/?next={request.path}")
@@ -324,7 +326,10 @@ def _read(record: MediaRecord, start: int, end: int) -> Iterator[bytes]:
 @login_required
 @require_GET
 def record_poster(request: HttpRequest, record_id: str) -> HttpResponse:
-    record = _404(lambda: ms.media_get_for(_officer(request), record_id))
+    officer = _officer(request)
+    record = _404(lambda: ms.media_get_for(officer, record_id))
+    if not may_read_content(officer, record):  # a poster is a frame of the content
+        raise Http404("无缩略图。")
     if record.poster_id is None:
         raise Http404("无缩略图。")
     with get_store().open(record.poster_id) as fh:

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from quanlu.access.selectors import content_check
 from quanlu.api.base import ERRORS, officer_of, ref, signature_method
 from quanlu.blobs.store import get_store
 from quanlu.cases import selectors as cs
@@ -354,6 +355,7 @@ def documents_render(
     request: HttpRequest, document_id: str, format: str = "pdf", version: int = 0
 ) -> HttpResponse:
     doc = _doc(request, document_id)
+    content_check(officer_of(request), doc)
     data, name, media = render_bytes(doc, format, version or None)
     response = HttpResponse(data, content_type=media)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"

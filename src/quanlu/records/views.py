@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from quanlu.access.selectors import CONTENT_DENIED, may_read_content
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case
 from quanlu.core.errors import DomainError, NotFound
@@ -245,6 +246,8 @@ def _default_name(doc: Document, roles: tuple[str, ...], values: dict[str, Any])
 @login_required
 def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
+    if not may_read_content(_officer(request), doc):
+        raise DjangoPermissionDenied(CONTENT_DENIED)
     fmt = request.GET.get("format", "pdf")
     try:
         version = int(request.GET.get("version") or 0) or None

@@ -151,5 +151,13 @@ def complaint_decline_notice(rule: Rule, ctx: Context) -> Outcome:
     return Outcome.not_applicable("适用于经审查不启动执法程序的实名投诉、举报，在作出该决定时检查。")
 
 
-# The kinds about text and audio-visual records register themselves on import.
+@evaluates("rectification_order")
+def rectification_order(rule: Rule, ctx: Context) -> Outcome:
+    # Orders are addressed to the agency, not a case (quanlu.supervision); the rule
+    # only says who may issue them and whether they carry a time limit.
+    return Outcome.not_applicable("责令整改由监督机关向机关下达（执法监督 · 整改通知），不逐案判断。")
+
+
+# The kinds about text and audio-visual records, and access, register themselves on import.
+from quanlu.access import evaluators as access_evaluators  # noqa: E402, F401
 from quanlu.rulebooks import evaluators_av, evaluators_records  # noqa: E402, F401

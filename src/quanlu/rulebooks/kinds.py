@@ -423,6 +423,31 @@ def _correction_rechecked(params: dict[str, Any]) -> None:
     _check_stage(params, required=True)
 
 
+# Who a regulation lets order an agency to rectify (责令改正/责令限期整改), by the
+# agency's place in the hierarchy; 有关部门 names no body the hierarchy can locate.
+RECTIFICATION_ISSUERS = {
+    "parent_agency": "上一级行政机关",
+    "superior_agency": "上级行政机关",
+    "same_level_justice": "本级政府司法行政部门",
+    "related_department": "有关部门",
+}
+
+
+@rule_kind("rectification_order")
+def _rectification_order(params: dict[str, Any]) -> None:
+    """A supervising body may order the agency to rectify (SUP-04): who may issue,
+    and whether the order must set a time limit (责令限期整改, erratum M3)."""
+    _only(params, ("issuers", "time_limit"))
+    issuers = params.get("issuers")
+    if not isinstance(issuers, list) or not issuers:
+        raise ValueError("'issuers' must list who may order rectification")
+    unknown = [i for i in issuers if i not in RECTIFICATION_ISSUERS]
+    if unknown:
+        raise ValueError(f"unknown issuer(s) {', '.join(map(str, unknown))}")
+    if not isinstance(params.get("time_limit"), bool):
+        raise ValueError("'time_limit' must be true or false")
+
+
 @rule_kind("file_complete")
 def _file_complete(params: dict[str, Any]) -> None:
     """The case file is complete and in order (收集齐全，规范整理): every document
@@ -535,3 +560,55 @@ def _av_classified(params: dict[str, Any]) -> None:
     _only(params, ("stage", "when"))
     _check_stage(params, required=True)
     _check_when(params.get("when"))
+
+
+# ---------------------------------------------------------------- access and confidentiality
+
+SECRET_CATEGORIES = ("state_secret", "trade_secret", "personal_privacy")
+COPY_MODES = ("copy", "inspect")
+COPY_APPROVERS = ("agency_head", "none")
+
+
+def _check_categories(params: dict[str, Any]) -> None:
+    categories = params.get("categories", list(SECRET_CATEGORIES))
+    if (
+        not isinstance(categories, list)
+        or not categories
+        or any(c not in SECRET_CATEGORIES for c in categories)
+    ):
+        raise ValueError(f"categories must be a non-empty list of {', '.join(SECRET_CATEGORIES)}")
+
+
+@rule_kind("copy_request_approval")
+def _copy_request_approval(params: dict[str, Any]) -> None:
+    """A party may ask for copies (``modes``: copy, inspect) of a case's records; the
+    request is released only after ``approver`` (agency_head: the role 批准人, called
+    ``approver_title`` in the regulation) agrees. ``none``: the regulation names no
+    approver and refers to ``handled_under``; the agency head then decides, stating
+    the basis. Checked when the access services act."""
+    _only(params, ("modes", "approver", "approver_title", "handled_under"))
+    modes = params.get("modes", ["copy"])
+    if not isinstance(modes, list) or not modes or any(m not in COPY_MODES for m in modes):
+        raise ValueError(f"modes must be a non-empty list of {', '.join(COPY_MODES)}")
+    if params.get("approver") not in COPY_APPROVERS:
+        raise ValueError(f"approver must be one of {', '.join(COPY_APPROVERS)}")
+    if params["approver"] == "agency_head" and not params.get("approver_title"):
+        raise ValueError("approver agency_head needs approver_title (the regulation's words)")
+    if params["approver"] == "none" and not params.get("handled_under"):
+        raise ValueError("approver none needs handled_under (the rules the regulation refers to)")
+
+
+@rule_kind("confidential_exclusion")
+def _confidential_exclusion(params: dict[str, Any]) -> None:
+    """Copying excludes records that must be kept confidential by law (依法应保密的
+    除外): a record carrying a live mark of ``categories`` is withheld, citing the rule."""
+    _only(params, ("categories",))
+    _check_categories(params)
+
+
+@rule_kind("confidentiality_managed")
+def _confidentiality_managed(params: dict[str, Any]) -> None:
+    """Records involving ``categories`` are marked, and their content is served only
+    to the case's own staff whose role needs it (or whom the agency head approved)."""
+    _only(params, ("categories",))
+    _check_categories(params)

@@ -1,4 +1,5 @@
-"""Deadlines that the law sets, with the rule that sets them; alerts derive from them."""
+"""Deadlines that the law sets, with the rule that sets them; alerts derive from them;
+rectification orders a supervising agency issues to an agency it supervises."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from django.db import models
 
 from quanlu.cases.models import Case
-from quanlu.org.models import Agency
+from quanlu.org.models import Agency, Officer
 
 
 class AlertLevel(models.TextChoices):
@@ -19,7 +20,8 @@ class AlertLevel(models.TextChoices):
 
 class Deadline(models.Model):
     public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
+    # Empty for a deadline set on the agency rather than a case (a rectification order's).
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="deadlines")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("类别", max_length=48)
     # What the deadline is about within the case when there can be several of a kind
@@ -89,4 +91,127 @@ class Alert(models.Model):
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(fields=["deadline", "level"], name="one_alert_per_deadline_level")
+        ]
+
+
+class RectificationStatus(models.TextChoices):
+    ISSUED = "issued", "待整改"
+    RESPONDED = "responded", "待验收"
+    RETURNED = "returned", "退回重新整改"
+    ACCEPTED = "accepted", "已验收"
+
+
+class RectificationOrder(models.Model):
+    """整改通知: a supervising agency orders an agency it supervises to correct what
+    it found (SUP-04), under the rule of the agency's rulebook that allows it.
+
+    Append-only: responses and reviews are rows of their own; the status derives from them.
+    """
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="rectification_orders", verbose_name="整改机关"
+    )
+    issuer_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name="下达机关"
+    )
+    issued_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="下达人")
+    issued_at = models.DateTimeField("下达时间")
+    # Which clause of the rule the issuer stands on (superior_agency, same_level_justice, …).
+    issuer_basis = models.CharField("下达依据", max_length=32)
+    findings = models.TextField("发现的问题")
+    requirements = models.TextField("整改要求")
+    due_at = models.DateTimeField("整改期限", null=True, blank=True)
+    # Snapshots at issue: the cases named and the evaluator's unmet findings with citations.
+    cases = models.JSONField("涉及案件", default=list, blank=True)
+    rule_findings = models.JSONField("规则检查发现", default=list, blank=True)
+    rulebook_id = models.CharField(max_length=64)
+    rule_id = models.CharField(max_length=64)
+    article = models.CharField("条款", max_length=64)
+    quote = models.TextField("条文")
+
+    class Meta:
+        verbose_name = "整改通知"
+        verbose_name_plural = verbose_name
+        ordering = ["-issued_at"]
+
+    @property
+    def citation_label(self) -> str:
+        from quanlu.rulebooks.loader import get_rulebook
+
+        article = self.article.split(" ")[-1]
+        try:
+            return f"《{get_rulebook(self.rulebook_id).title}》{article}"
+        except KeyError:
+            return self.article
+
+    def latest_response(self) -> RectificationResponse | None:
+        return self.responses.order_by("-responded_at", "-pk").first()
+
+    @property
+    def status(self) -> str:
+        response = self.latest_response()
+        if response is None:
+            return RectificationStatus.ISSUED
+        review = response.reviews.first()
+        if review is None:
+            return RectificationStatus.RESPONDED
+        return (
+            RectificationStatus.ACCEPTED
+            if review.outcome == ReviewOutcome.ACCEPTED
+            else RectificationStatus.RETURNED
+        )
+
+    def get_status_display(self) -> str:
+        return str(RectificationStatus(self.status).label)
+
+
+class RectificationResponse(models.Model):
+    """The ordered agency's head reports the corrective measures taken."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(RectificationOrder, on_delete=models.PROTECT, related_name="responses")
+    responded_by = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="+", verbose_name="报告人"
+    )
+    responded_at = models.DateTimeField("报告时间")
+    measures = models.TextField("整改措施及结果")
+
+    class Meta:
+        verbose_name = "整改情况报告"
+        verbose_name_plural = verbose_name
+        ordering = ["responded_at", "pk"]
+
+
+class ReviewOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "验收通过"
+    RETURNED = "returned", "退回重新整改"
+
+
+class RectificationReview(models.Model):
+    """The issuing agency's verdict on one response: accepted (the order closes) or returned."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(RectificationOrder, on_delete=models.PROTECT, related_name="reviews")
+    response = models.ForeignKey(RectificationResponse, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_by = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="+", verbose_name="验收人"
+    )
+    reviewed_at = models.DateTimeField("验收时间")
+    outcome = models.CharField("结论", max_length=16, choices=ReviewOutcome.choices)
+    opinion = models.TextField("意见", blank=True)
+
+    class Meta:
+        verbose_name = "整改验收"
+        verbose_name_plural = verbose_name
+        ordering = ["reviewed_at", "pk"]
+        constraints = [
+            # A response is judged once, and an order is accepted at most once, even
+            # under concurrent reviews.
+            models.UniqueConstraint(fields=["response"], name="one_review_per_rectification_response"),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(outcome="accepted"),
+                name="one_acceptance_per_rectification",
+            ),
         ]

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from quanlu.org.models import Officer
+from django.db.models import Q, QuerySet
+
+from quanlu.core.errors import NotFound
+from quanlu.core.validation import parse_uuid
+from quanlu.org.models import Agency, AgencyKind, Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision.models import Alert, Deadline
+from quanlu.rulebooks.loader import Rule
+from quanlu.supervision.models import Alert, Deadline, RectificationOrder, RectificationStatus
 
 
 def open_deadlines_for(officer: Officer) -> QuerySet[Deadline]:
@@ -40,6 +45,11 @@ def agency_overview(officer: Officer) -> list[dict[str, object]]:
         open_deadlines = Deadline.objects.filter(agency=agency, met_at__isnull=True)
         levels = [d.level(now) for d in open_deadlines]
         late = Deadline.objects.filter(agency=agency, met_at__gt=F("due_at")).count()
+        open_orders = sum(
+            1
+            for o in RectificationOrder.objects.filter(agency=agency)
+            if o.status != RectificationStatus.ACCEPTED
+        )
         breached = []
         for c in cases:
             unmet = [r for r in evaluate(c, now=now) if r.status == "unmet"]
@@ -53,7 +63,74 @@ def agency_overview(officer: Officer) -> list[dict[str, object]]:
                 "yellow": levels.count("yellow"),
                 "red": levels.count("red"),
                 "met_late": late,
+                "open_orders": open_orders,
                 "breached": breached,
             }
         )
     return rows
+
+
+RECTIFICATION_KIND = "rectification"
+
+
+def rectification_deadline(order: RectificationOrder) -> Deadline | None:
+    """The deadline a time-limited order set on its agency (none for 责令改正 without one)."""
+    return Deadline.objects.filter(
+        case__isnull=True, agency=order.agency_id, kind=RECTIFICATION_KIND, subject=order.public_id.hex
+    ).first()
+
+
+def rectification_rule(agency: Agency) -> Rule | None:
+    """The rule of the agency's rulebook that lets it be ordered to rectify, if any."""
+    from quanlu.rulebooks.loader import get_rulebook
+
+    rules = get_rulebook(agency.rulebook_id).rules_of("rectification_order") if agency.rulebook_id else []
+    return rules[0] if rules else None
+
+
+def issuer_basis(issuer: Agency, agency: Agency, issuers: list[str]) -> str | None:
+    """Which of the rule's issuers ``issuer`` is for ``agency``, by the org hierarchy.
+
+    上一级 is the direct parent, 上级 any ancestor; 本级政府司法行政部门 is the justice
+    bureau of the agency's own region. 有关部门 names no body the hierarchy knows, so
+    nobody qualifies through it.
+    """
+    if issuer.pk == agency.pk:
+        return None
+    enforcement = issuer.kind == AgencyKind.ENFORCEMENT
+    if "parent_agency" in issuers and enforcement and agency.parent_id == issuer.pk:
+        return "parent_agency"
+    if "superior_agency" in issuers and enforcement and agency.path.startswith(issuer.path):
+        return "superior_agency"
+    if (
+        "same_level_justice" in issuers
+        and issuer.kind == AgencyKind.JUSTICE
+        and issuer.region_id == agency.region_id
+    ):
+        return "same_level_justice"
+    return None
+
+
+def rectification_orders_for(officer: Officer) -> QuerySet[RectificationOrder]:
+    """Orders to the agencies ``officer`` may see, and those its own agency issued."""
+    if officer.agency is None or not officer.is_active:
+        return RectificationOrder.objects.none()
+    return (
+        RectificationOrder.objects.filter(
+            Q(agency__in=visible_agencies(officer)) | Q(issuer_agency=officer.agency)
+        )
+        .select_related("agency", "issuer_agency", "issued_by")
+        .distinct()
+    )
+
+
+def rectification_order_get_for(officer: Officer, public_id: Any) -> RectificationOrder:
+    """The order if ``officer`` may see it; otherwise 404, whether it exists or not."""
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    order = rectification_orders_for(officer).filter(public_id=uid).first()
+    if order is None:
+        raise NotFound()
+    return order

@@ -1,21 +1,43 @@
 """Deadlines and alerts: opened from the rulebook's deadline rules, met when the
-case shows the obligation done, and swept into yellow/red alerts."""
+case shows the obligation done, and swept into yellow/red alerts. Rectification
+orders (整改通知): issued, responded to, accepted or returned."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from quanlu.cases.models import Case, Stage
+from quanlu.core.errors import (
+    Conflict,
+    DomainError,
+    Finding,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Refused,
+)
 from quanlu.ledger.services import record_event
-from quanlu.org.models import Officer
+from quanlu.org.models import Agency, Officer, Role
+from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import deadlines as rule_deadlines
+from quanlu.rulebooks.kinds import RECTIFICATION_ISSUERS
 from quanlu.rulebooks.loader import Rule
-from quanlu.supervision import events
-from quanlu.supervision.models import Alert, AlertLevel, Deadline
+from quanlu.supervision import events, selectors
+from quanlu.supervision.models import (
+    Alert,
+    AlertLevel,
+    Deadline,
+    RectificationOrder,
+    RectificationResponse,
+    RectificationReview,
+    RectificationStatus,
+    ReviewOutcome,
+)
 
 log = logging.getLogger("quanlu.supervision")
 
@@ -27,18 +49,22 @@ WARN_FRACTION = 0.75
 def deadline_open(
     *,
     actor: Officer | None,
-    case: Case,
+    case: Case | None,
     kind: str,
     title: str,
     rule: Rule,
     starts_at: dt.datetime,
     due_at: dt.datetime,
     subject: str = "",
+    agency: Agency | None = None,
 ) -> Deadline:
+    """A deadline of a case, or (``case=None``) one set on ``agency`` itself."""
+    agency = case.agency if case is not None else agency
+    assert agency is not None
     warn_at = starts_at + (due_at - starts_at) * WARN_FRACTION
     deadline = Deadline.objects.create(
         case=case,
-        agency=case.agency,
+        agency=agency,
         kind=kind,
         subject=subject,
         title=title,
@@ -53,8 +79,8 @@ def deadline_open(
     record_event(
         type=events.DEADLINE_OPENED,
         actor=actor,
-        agency=case.agency,
-        case_uid=case.public_id,
+        agency=agency,
+        case_uid=case.public_id if case is not None else None,
         payload={
             "deadline": deadline.public_id,
             "kind": kind,
@@ -69,6 +95,10 @@ def deadline_open(
     return deadline
 
 
+def _case_uid(deadline: Deadline) -> uuid.UUID | None:
+    return deadline.case.public_id if deadline.case is not None else None
+
+
 @transaction.atomic
 def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime) -> Deadline:
     deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
@@ -80,7 +110,7 @@ def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime)
         type=events.DEADLINE_MET,
         actor=actor,
         agency=deadline.agency,
-        case_uid=deadline.case.public_id,
+        case_uid=_case_uid(deadline),
         payload={
             "deadline": deadline.public_id,
             "kind": deadline.kind,
@@ -131,7 +161,7 @@ def alert_raise(*, deadline: Deadline, level: str, now: dt.datetime) -> Alert | 
         type=events.ALERT_RAISED,
         actor=None,
         agency=deadline.agency,
-        case_uid=deadline.case.public_id,
+        case_uid=_case_uid(deadline),
         payload={
             "alert": alert.public_id,
             "deadline": deadline.public_id,
@@ -162,5 +192,242 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> list[Alert]:
             alert = alert_raise(deadline=deadline, level=lvl, now=now)
             if alert is not None:
                 raised.append(alert)
-                log.warning("deadline %s of case %s: %s", deadline.kind, deadline.case.number, lvl)
+                owner = deadline.case.number if deadline.case is not None else deadline.agency.name
+                log.warning("deadline %s of %s: %s", deadline.kind, owner, lvl)
     return raised
+
+
+# ---------------------------------------------------------------- 整改通知 (SUP-04)
+
+RECTIFICATION_KIND = selectors.RECTIFICATION_KIND
+
+
+@transaction.atomic
+def rectification_order_issue(
+    *,
+    actor: Officer,
+    agency: Agency,
+    findings: str,
+    requirements: str,
+    due_at: dt.datetime | None = None,
+    cases: list[Case] | None = None,
+    with_rule_findings: bool = True,
+) -> RectificationOrder:
+    """A supervisor orders an agency it supervises to rectify, as the agency's rulebook
+    allows: refused where the regulation has no such article, or the issuer is not one
+    it names; the due date is required where it says 责令限期整改."""
+    from quanlu.rulebooks.evaluator import evaluate
+    from quanlu.rulebooks.loader import get_rulebook
+
+    # Outsiders learn nothing about the agency (404), insiders why they may not (403).
+    if actor.agency is None or not visible_agencies(actor).filter(pk=agency.pk).exists():
+        raise NotFound()
+    if not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("只有监督机关的执法监督人员可以下达整改通知。")
+    book = get_rulebook(agency.rulebook_id)
+    rule = selectors.rectification_rule(agency)
+    if rule is None:
+        raise DomainError(
+            message=f"《{book.title}》没有责令整改的条款，不能依该规定向{agency.name}下达整改通知。",
+            code="no_rectification_article",
+            status=409,
+        )
+    issuers = list(rule.params["issuers"])
+    basis = selectors.issuer_basis(actor.agency, agency, issuers)
+    cite = f"《{book.title}》{rule.citation.article}"
+    if basis is None:
+        named = "或".join(RECTIFICATION_ISSUERS[i] for i in issuers)
+        raise Refused(
+            f"依{cite}，可责令整改的是{named}；{actor.agency.name}不是{agency.name}的{named}。",
+            [_finding(rule, f"{actor.agency.name}无权向{agency.name}下达整改通知。")],
+            code="not_an_issuer",
+        )
+    findings, requirements = findings.strip(), requirements.strip()
+    if not findings:
+        raise InvalidInput("请写明发现的问题。", field_name="findings")
+    if not requirements:
+        raise InvalidInput("请写明整改要求。", field_name="requirements")
+    now = timezone.now()
+    if rule.params["time_limit"] and due_at is None:
+        raise InvalidInput(f"{cite}规定责令限期整改，须确定整改期限。", field_name="due_at")
+    if due_at is not None and due_at <= now:
+        raise InvalidInput("整改期限应晚于下达时间。", field_name="due_at")
+    named_cases = []
+    rule_findings: list[dict[str, str]] = []
+    for case in cases or []:
+        if case.agency_id != agency.pk:
+            raise InvalidInput(f"案件{case.number}不属于{agency.name}。", field_name="cases")
+        named_cases.append({"id": str(case.public_id), "number": case.number})
+        if with_rule_findings:
+            for result in evaluate(case, now=now):
+                if result.status == "unmet":
+                    rule_findings.append(
+                        {
+                            "case": case.number,
+                            "rule": result.rule.id,
+                            "message": result.outcome.message,
+                            "article": result.rule.citation.article,
+                            "citation": f"《{result.rulebook.title}》{result.rule.citation.article}",
+                            "quote": result.rule.citation.quote,
+                        }
+                    )
+    order = RectificationOrder.objects.create(
+        agency=agency,
+        issuer_agency=actor.agency,
+        issued_by=actor,
+        issued_at=now,
+        issuer_basis=basis,
+        findings=findings,
+        requirements=requirements,
+        due_at=due_at,
+        cases=named_cases,
+        rule_findings=rule_findings,
+        rulebook_id=rule.rulebook_id,
+        rule_id=rule.id,
+        article=rule.citation.label(),
+        quote=rule.citation.quote,
+    )
+    record_event(
+        type=events.RECTIFICATION_ISSUED,
+        actor=actor,
+        agency=agency,
+        payload={
+            "order": order.public_id,
+            "issuer_agency": actor.agency.public_id,
+            "issuer_basis": basis,
+            "findings": findings,
+            "requirements": requirements,
+            "due_at": due_at,
+            "cases": [c["id"] for c in named_cases],
+            "rule_findings": [f"{f['case']} {f['rule']}" for f in rule_findings],
+            "rule": rule.id,
+            "rulebook": rule.rulebook_id,
+        },
+    )
+    if due_at is not None:
+        deadline_open(
+            actor=actor,
+            case=None,
+            agency=agency,
+            kind=RECTIFICATION_KIND,
+            subject=order.public_id.hex,
+            title=f"{actor.agency.name}整改通知：限期整改",
+            rule=rule,
+            starts_at=now,
+            due_at=due_at,
+        )
+    return order
+
+
+def _finding(rule: Rule, message: str) -> Finding:
+    return Finding(
+        rule=rule.id,
+        message=message,
+        rulebook=rule.rulebook_id,
+        article=rule.citation.label(),
+        quote=rule.citation.quote,
+    )
+
+
+def _lock(order: RectificationOrder) -> RectificationOrder:
+    return (
+        RectificationOrder.objects.select_for_update()
+        .select_related("agency", "issuer_agency")
+        .get(pk=order.pk)
+    )
+
+
+@transaction.atomic
+def rectification_order_respond(
+    *, actor: Officer, order: RectificationOrder, measures: str
+) -> RectificationResponse:
+    """The ordered agency's head reports the corrective measures taken."""
+    if not selectors.rectification_orders_for(actor).filter(pk=order.pk).exists():
+        raise NotFound()
+    order = _lock(order)
+    if actor.agency_id != order.agency_id or not actor.has_role(Role.APPROVER):
+        raise PermissionDenied("整改情况由被责令整改机关的负责人报告。")
+    status = order.status
+    if status == RectificationStatus.ACCEPTED:
+        raise Conflict("该整改通知已验收通过，无需再报告。", code="already_accepted")
+    if status == RectificationStatus.RESPONDED:
+        raise Conflict("已报告的整改情况尚待验收，验收前不能再次报告。", code="awaiting_review")
+    measures = measures.strip()
+    if not measures:
+        raise InvalidInput("请写明采取的整改措施及结果。", field_name="measures")
+    response = RectificationResponse.objects.create(
+        order=order, responded_by=actor, responded_at=timezone.now(), measures=measures
+    )
+    record_event(
+        type=events.RECTIFICATION_RESPONDED,
+        actor=actor,
+        agency=order.agency,
+        payload={"order": order.public_id, "response": response.public_id, "measures": measures},
+    )
+    return response
+
+
+def _review(
+    *, actor: Officer, order: RectificationOrder, outcome: str, opinion: str
+) -> tuple[RectificationOrder, RectificationReview]:
+    if not selectors.rectification_orders_for(actor).filter(pk=order.pk).exists():
+        raise NotFound()
+    order = _lock(order)
+    if actor.agency_id != order.issuer_agency_id or not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("整改情况由下达整改通知机关的执法监督人员验收。")
+    status = order.status
+    if status == RectificationStatus.ACCEPTED:
+        raise Conflict("该整改通知已验收通过，不能重复验收。", code="already_accepted")
+    if status != RectificationStatus.RESPONDED:
+        raise Conflict("被责令整改机关尚未报告整改情况，无可验收的内容。", code="nothing_to_review")
+    response = order.latest_response()
+    assert response is not None
+    try:
+        with transaction.atomic():
+            review = RectificationReview.objects.create(
+                order=order,
+                response=response,
+                reviewed_by=actor,
+                reviewed_at=timezone.now(),
+                outcome=outcome,
+                opinion=opinion.strip(),
+            )
+    except IntegrityError as exc:  # a concurrent review got there first
+        raise Conflict("该整改情况已验收，不能重复验收。", code="already_reviewed") from exc
+    return order, review
+
+
+@transaction.atomic
+def rectification_order_accept(
+    *, actor: Officer, order: RectificationOrder, opinion: str = ""
+) -> RectificationReview:
+    """The issuing agency accepts the reported rectification; the order closes and its
+    deadline counts as met when the rectification was reported."""
+    order, review = _review(actor=actor, order=order, outcome=ReviewOutcome.ACCEPTED, opinion=opinion)
+    record_event(
+        type=events.RECTIFICATION_ACCEPTED,
+        actor=actor,
+        agency=order.agency,
+        payload={"order": order.public_id, "review": review.public_id, "response": review.response.public_id},
+    )
+    deadline = selectors.rectification_deadline(order)
+    if deadline is not None:
+        deadline_meet(actor=actor, deadline=deadline, at=review.response.responded_at)
+    return review
+
+
+@transaction.atomic
+def rectification_order_return(
+    *, actor: Officer, order: RectificationOrder, opinion: str
+) -> RectificationReview:
+    """The issuing agency finds the rectification insufficient; the agency must respond again."""
+    if not opinion.strip():
+        raise InvalidInput("退回时请写明理由。", field_name="opinion")
+    order, review = _review(actor=actor, order=order, outcome=ReviewOutcome.RETURNED, opinion=opinion)
+    record_event(
+        type=events.RECTIFICATION_RETURNED,
+        actor=actor,
+        agency=order.agency,
+        payload={"order": order.public_id, "review": review.public_id, "opinion": review.opinion},
+    )
+    return review

@@ -192,7 +192,7 @@ def test_rulebooks_list_and_coverage_commands(db):
     call_command("rulebooks", "coverage", "--verbose", stdout=out)
     text = out.getvalue()
     assert "[已编码] INV-01：inv.two_officers" in text
-    assert "[缺失] ACC-01：" in text
+    assert "[已编码] ACC-01：acc.copy_approval" in text
 
 
 def test_coverage_only_counts_rows_the_regulation_has():

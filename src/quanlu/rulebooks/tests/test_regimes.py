@@ -216,6 +216,9 @@ ELSEWHERE = {
 # case cannot be opened without them), and the complaint notice (judged when a
 # complaint is declined: cases/tests).
 NOT_GATES = {"legal_review_required", "case_fields_required", "complaint_decline_notice"}
+# The access kinds bind when the access services act (a fulfilment refuses an
+# unapproved request and withholds marked records; content is refused): access/tests.
+NOT_GATES |= {"copy_request_approval", "confidential_exclusion", "confidentiality_managed"}
 
 
 def world_for(rulebook: str) -> f.World:

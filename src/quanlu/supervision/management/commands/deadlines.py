@@ -20,7 +20,6 @@ class Command(BaseCommand):
         alerts = deadlines_sweep()
         for a in alerts:
             d = a.deadline
-            self.stdout.write(
-                f"{a.get_level_display()}：{d.case.number} {d.title}（期限 {d.due_at:%Y-%m-%d %H:%M}）"
-            )
+            owner = d.case.number if d.case is not None else d.agency.name
+            self.stdout.write(f"{a.get_level_display()}：{owner} {d.title}（期限 {d.due_at:%Y-%m-%d %H:%M}）")
         self.stdout.write(f"新预警 {len(alerts)} 条。")
