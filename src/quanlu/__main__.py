@@ -5,6 +5,9 @@ import sys
 
 
 def main() -> None:
+    from quanlu.config.env import private_umask
+
+    private_umask()  # before settings create the data folder and its secret key
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quanlu.config.settings")
     from django.core.management import execute_from_command_line
 

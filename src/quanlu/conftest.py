@@ -18,8 +18,38 @@ OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output"
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
+    config.addinivalue_line(
+        "markers",
+        "tampers: edits rows behind the services on purpose (skips the check that every row written "
+        "during the test was committed by its event)",
+    )
+
     # Personas are many; a deliberately slow password hash would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "db" in names or "transactional_db" in names or item.get_closest_marker("django_db") is not None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """After every test that wrote to the database: each covered row must be committed
+    by the event of the service that wrote it (quanlu.ledger.records), as
+    ``quanlu ledger verify`` will demand in production. A service that forgets to name
+    a row it wrote fails here, in the test that exercised it."""
+    result = yield
+    # A test whose code closed the connection inside its transaction (jobs.run_due does,
+    # as the worker must) has nothing left to check: its writes were rolled back.
+    if _uses_db(item) and item.get_closest_marker("tampers") is None and not connection.closed_in_transaction:
+        from quanlu.ledger.verify import verify_records
+
+        report = verify_records()
+        if report.problems:
+            lines = "\n".join(f"  [{p.kind}] {p.message}" for p in report.problems[:20])
+            raise AssertionError(f"rows written without their ledger commitment:\n{lines}")
+    return result
 
 
 @pytest.fixture
@@ -37,6 +67,20 @@ def transactional_db(transactional_db: None) -> Iterator[None]:
     # pytest-django empties every table after a transactional test; the triggers
     # would (rightly) refuse that for the ledger, so lift them for the flush only.
     triggers.uninstall(connection)
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A whole site with the demo loaded by the real commands, once per test session
+    (`quanlu migrate`, `quanlu demo`, `quanlu ledger integrate`, as `make run` does).
+    Tests that change it work on ``demo_site.copy(tmp_path / ...)``."""
+    from quanlu.testing.sites import new_site
+
+    site = new_site(tmp_path_factory.mktemp("demo-site") / "var")
+    site.output = site.run("demo").stdout
+    site.run("ledger", "integrate")
+    yield site
+    site.drop()
 
 
 @pytest.fixture(autouse=True)

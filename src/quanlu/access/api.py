@@ -11,10 +11,10 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from quanlu.access import schemas, services
 from quanlu.access import selectors as acs
-from quanlu.access import services
 from quanlu.access.models import ConfidentialityMark, CopyRequest, ReleaseLine
-from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
@@ -55,7 +55,7 @@ class CopyRequestIn(Schema):
     client_token: uuid.UUID | None = None
 
 
-class DecisionIn(Schema):
+class CopyDecisionIn(Schema):
     reason: str = ""
     basis: str = Field("", description="规定未指明同意人的（004、001），写明决定依据")
 
@@ -131,7 +131,7 @@ def _case(request: HttpRequest, case_id: str) -> Any:
 
 @router.get(
     "/cases/{case_id}/confidentiality-marks",
-    response={200: list[dict[str, Any]], **ERRORS},
+    response={200: list[schemas.MarkOut], **ERRORS},
     summary="本案的涉密标注",
 )
 def marks_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
@@ -139,7 +139,9 @@ def marks_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/cases/{case_id}/confidentiality-marks", response={201: dict[str, Any], **ERRORS}, summary="标注涉密记录"
+    "/cases/{case_id}/confidentiality-marks",
+    response={201: schemas.MarkOut, **BODY_ERRORS},
+    summary="标注涉密记录",
 )
 def marks_create(request: HttpRequest, case_id: str, payload: MarkIn) -> Status[dict[str, Any]]:
     case = _case(request, case_id)
@@ -151,7 +153,9 @@ def marks_create(request: HttpRequest, case_id: str, payload: MarkIn) -> Status[
 
 
 @router.post(
-    "/confidentiality-marks/{mark_id}/lift", response={201: dict[str, Any], **ERRORS}, summary="解除涉密标注"
+    "/confidentiality-marks/{mark_id}/lift",
+    response={201: schemas.MarkOut, **BODY_ERRORS},
+    summary="解除涉密标注",
 )
 def marks_lift(request: HttpRequest, mark_id: str, payload: LiftIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -166,7 +170,7 @@ def marks_lift(request: HttpRequest, mark_id: str, payload: LiftIn) -> Status[di
 
 @router.post(
     "/cases/{case_id}/content-grants",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.GrantOut, **BODY_ERRORS},
     summary="批准查看涉密记录内容",
 )
 def grants_create(request: HttpRequest, case_id: str, payload: GrantIn) -> Status[dict[str, Any]]:
@@ -182,14 +186,18 @@ def grants_create(request: HttpRequest, case_id: str, payload: GrantIn) -> Statu
 
 
 @router.get(
-    "/cases/{case_id}/copy-requests", response={200: list[dict[str, Any]], **ERRORS}, summary="本案的复制申请"
+    "/cases/{case_id}/copy-requests",
+    response={200: list[schemas.CopyRequestOut], **ERRORS},
+    summary="本案的复制申请",
 )
 def copy_requests_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     return [request_out(r) for r in acs.copy_requests_of(_case(request, case_id))]
 
 
 @router.post(
-    "/cases/{case_id}/copy-requests", response={201: dict[str, Any], **ERRORS}, summary="登记复制申请"
+    "/cases/{case_id}/copy-requests",
+    response={201: schemas.CopyRequestOut, **BODY_ERRORS},
+    summary="登记复制申请",
 )
 def copy_requests_create(
     request: HttpRequest, case_id: str, payload: CopyRequestIn
@@ -217,16 +225,20 @@ def _fresh(r: CopyRequest) -> dict[str, Any]:
     return request_out(acs.copy_requests_of(r.case).get(pk=r.pk))
 
 
-@router.get("/copy-requests/{request_id}", response={200: dict[str, Any], **ERRORS}, summary="复制申请详情")
+@router.get(
+    "/copy-requests/{request_id}", response={200: schemas.CopyRequestOut, **ERRORS}, summary="复制申请详情"
+)
 def copy_requests_get(request: HttpRequest, request_id: str) -> dict[str, Any]:
     return _fresh(_request(request, request_id))
 
 
 @router.post(
-    "/copy-requests/{request_id}/approve", response={201: dict[str, Any], **ERRORS}, summary="同意复制申请"
+    "/copy-requests/{request_id}/approve",
+    response={201: schemas.CopyRequestOut, **BODY_ERRORS},
+    summary="同意复制申请",
 )
 def copy_requests_approve(
-    request: HttpRequest, request_id: str, payload: DecisionIn
+    request: HttpRequest, request_id: str, payload: CopyDecisionIn
 ) -> Status[dict[str, Any]]:
     r = _request(request, request_id)
     services.copy_request_decide(
@@ -236,10 +248,12 @@ def copy_requests_approve(
 
 
 @router.post(
-    "/copy-requests/{request_id}/refuse", response={201: dict[str, Any], **ERRORS}, summary="不同意复制申请"
+    "/copy-requests/{request_id}/refuse",
+    response={201: schemas.CopyRequestOut, **BODY_ERRORS},
+    summary="不同意复制申请",
 )
 def copy_requests_refuse(
-    request: HttpRequest, request_id: str, payload: DecisionIn
+    request: HttpRequest, request_id: str, payload: CopyDecisionIn
 ) -> Status[dict[str, Any]]:
     r = _request(request, request_id)
     services.copy_request_decide(
@@ -249,7 +263,9 @@ def copy_requests_refuse(
 
 
 @router.post(
-    "/copy-requests/{request_id}/fulfil", response={201: dict[str, Any], **ERRORS}, summary="提供复制件"
+    "/copy-requests/{request_id}/fulfil",
+    response={201: schemas.CopyRequestOut, **ERRORS},
+    summary="提供复制件",
 )
 def copy_requests_fulfil(request: HttpRequest, request_id: str) -> Status[dict[str, Any]]:
     r = _request(request, request_id)

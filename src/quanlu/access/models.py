@@ -118,11 +118,14 @@ class CopyRequest(models.Model):
 
 
 class CopyRequestItem(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(CopyRequest, on_delete=models.PROTECT, related_name="items")
     document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     media = models.ForeignKey(MediaRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = "申请复制的记录"
+        verbose_name_plural = verbose_name
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=ONE_ITEM, name="access_copy_item_one_item")]
 
@@ -134,6 +137,8 @@ class DecisionOutcome(models.TextChoices):
 
 class CopyDecision(models.Model):
     """One decision per request (the one-to-one refuses a second)."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
 
     request = models.OneToOneField(CopyRequest, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField("决定", max_length=8, choices=DecisionOutcome.choices)
@@ -148,6 +153,7 @@ class CopyDecision(models.Model):
 
 
 class CopyFulfilment(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     request = models.OneToOneField(CopyRequest, on_delete=models.PROTECT, related_name="fulfilment")
     actor = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="经办人")
     at = models.DateTimeField("提供时间")
@@ -159,6 +165,8 @@ class CopyFulfilment(models.Model):
 
 class ReleaseLine(models.Model):
     """What was released (with its SHA-256) or withheld (with the rule and article)."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
 
     fulfilment = models.ForeignKey(CopyFulfilment, on_delete=models.PROTECT, related_name="lines")
     document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -172,5 +180,7 @@ class ReleaseLine(models.Model):
     quote = models.TextField("条文原文", blank=True)
 
     class Meta:
+        verbose_name = "复制件提供明细"
+        verbose_name_plural = verbose_name
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=ONE_ITEM, name="access_line_one_item")]

@@ -26,10 +26,10 @@ from quanlu.access.models import (
     ReleaseLine,
     SecretCategory,
 )
-from quanlu.access.selectors import Item, access_rule, item_filter, live_marks
+from quanlu.access.selectors import CONTENT_DENIED, Item, access_rule, content_view, item_filter, live_marks
 from quanlu.cases.models import Case
-from quanlu.core.errors import Conflict, Finding, InvalidInput, NotFound, PermissionDenied, Refused
-from quanlu.core.validation import clean_text, parse_uuid
+from quanlu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
+from quanlu.core.validation import clean_name, clean_text, parse_uuid
 from quanlu.ledger.services import record_event
 from quanlu.media.models import MediaRecord
 from quanlu.org.models import Officer, Role
@@ -125,6 +125,7 @@ def mark_add(*, actor: Officer, item: Item, category: str, reason: str) -> Confi
         case_uid=case.public_id,
         at=now,
         payload={"mark": mark.public_id, "item": _ref(item), "category": category, "reason": reason},
+        rows=[mark],
     )
     return mark
 
@@ -160,6 +161,7 @@ def mark_lift(*, actor: Officer, mark: ConfidentialityMark, reason: str) -> Conf
         case_uid=case.public_id,
         at=now,
         payload={"mark": mark.public_id, "lift": lift.public_id, "item": _ref(item), "reason": reason},
+        rows=[lift],
     )
     return lift
 
@@ -191,21 +193,12 @@ def grant_issue(*, actor: Officer, item: Item, grantee: Officer, reason: str) ->
             "grantee": grantee.public_id,
             "reason": reason,
         },
+        rows=[grant],
     )
     return grant
 
 
 # ---------------------------------------------------------------- copy requests (ACC-01, ACC-02)
-
-
-def _finding(rule: Any, message: str) -> Finding:
-    return Finding(
-        rule=rule.id,
-        message=message,
-        rulebook=rule.rulebook_id,
-        article=rule.citation.label(),
-        quote=rule.citation.quote,
-    )
 
 
 @transaction.atomic
@@ -229,7 +222,7 @@ def copy_request_register(
                 raise Conflict("该请求标识已被他人使用。", code="token_reused")
             return existing
     _require(actor, case, CLERKS, "登记复制申请")
-    requester_name = clean_text(requester_name, label="申请人", field="requester_name", max_length=100)
+    requester_name = clean_name(requester_name, label="申请人", field="requester_name", max_length=100)
     requester_id_number = clean_text(
         requester_id_number,
         label="申请人证件号码",
@@ -261,12 +254,13 @@ def copy_request_register(
     )
     seen: set[tuple[str, uuid.UUID]] = set()
     refs = []
+    created: list[CopyRequestItem] = []
     for item in items:
         ref = _ref(item)
         if (ref["kind"], ref["id"]) in seen:
             continue
         seen.add((ref["kind"], ref["id"]))
-        CopyRequestItem.objects.create(request=request, **item_filter(item))
+        created.append(CopyRequestItem.objects.create(request=request, **item_filter(item)))
         refs.append(ref)
     record_event(
         type=events.COPY_REGISTERED,
@@ -281,6 +275,7 @@ def copy_request_register(
             "purpose": purpose,
             "items": refs,
         },
+        rows=[request, *created],
     )
     return request
 
@@ -332,6 +327,7 @@ def copy_request_decide(
         case_uid=case.public_id,
         at=now,
         payload={"request": request.public_id, "reason": reason, "basis": basis},
+        rows=[decision],
     )
     return decision
 
@@ -347,11 +343,21 @@ def copy_request_fulfil(*, actor: Officer, request: CopyRequest) -> CopyFulfilme
     if decision is None or decision.outcome != DecisionOutcome.APPROVED:
         rule = access_rule(case, "copy_request_approval")
         message = "该申请未经同意，不能提供复制件。"
-        raise Refused(message, [_finding(rule, message)] if rule else [], code="not_approved")
+        raise Refused(message, [rule.finding(message)] if rule else [], code="not_approved")
     if CopyFulfilment.objects.filter(request=request).exists():
         raise Conflict("该申请已经提供复制件。", code="already_fulfilled")
     exclusion = access_rule(case, "confidential_exclusion")
     excluded = set(exclusion.params.get("categories", SecretCategory.values)) if exclusion else set()
+    # What is handed over is read by whoever hands it over: a marked record the regulation
+    # does not exclude is released only by someone the one content rule lets read it.
+    entries = list(request.items.select_related("document", "media"))
+    view = content_view(actor, items=[e.document or e.media for e in entries])  # type: ignore[misc]
+    for entry in entries:
+        item: Item = entry.document or entry.media  # type: ignore[assignment]
+        withheld = view.withheld(item)
+        if withheld is None or (exclusion is not None and set(withheld.categories) & excluded):
+            continue
+        raise PermissionDenied(f"不能提供「{_title(item)}」的复制件：{CONTENT_DENIED}", code="confidential")
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -359,8 +365,9 @@ def copy_request_fulfil(*, actor: Officer, request: CopyRequest) -> CopyFulfilme
     except IntegrityError:
         raise Conflict("该申请已经提供复制件。", code="already_fulfilled") from None
     lines = []
-    for entry in request.items.select_related("document", "media"):
-        item: Item = entry.document or entry.media  # type: ignore[assignment]
+    written: list[ReleaseLine] = []
+    for entry in entries:
+        item = entry.document or entry.media  # type: ignore[assignment]
         marks = [m for m in live_marks(item) if m.category in excluded]
         line = ReleaseLine(fulfilment=fulfilment, title=_title(item)[:200], **item_filter(item))
         if exclusion is not None and marks:
@@ -374,6 +381,7 @@ def copy_request_fulfil(*, actor: Officer, request: CopyRequest) -> CopyFulfilme
             line.released = True
             line.sha256 = item_sha256(item)
         line.save()
+        written.append(line)
         lines.append(
             {
                 "item": _ref(item),
@@ -391,5 +399,6 @@ def copy_request_fulfil(*, actor: Officer, request: CopyRequest) -> CopyFulfilme
         case_uid=case.public_id,
         at=now,
         payload={"request": request.public_id, "lines": lines},
+        rows=[fulfilment, *written],
     )
     return fulfilment

@@ -7,7 +7,14 @@ import uuid
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 
 class Ref(Schema):
@@ -155,7 +162,7 @@ class EventOut(Schema):
 
 class DeadlineOut(Schema):
     id: uuid.UUID
-    case: uuid.UUID
+    case: uuid.UUID | None  # None: a deadline of the agency (a rectification order's)
     kind: str
     title: str
     starts_at: dt.datetime
@@ -169,7 +176,115 @@ class DeadlineOut(Schema):
     quote: str
 
 
+class AsGiven(Schema):
+    """An output rendered exactly as the dict it was given: only the keys it had (a
+    catalogue field's options, an audio-visual item's description appear only when they
+    apply) and in the order it had them (a snapshot read back from a JSON column comes in
+    the order PostgreSQL's jsonb keeps, not the order it was written in). The document
+    still lists every key that may appear; the body stays what it was before it was typed."""
+
+    _order: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_order(cls, data: Any, handler: ModelWrapValidatorHandler[AsGiven]) -> AsGiven:
+        model = handler(data)
+        given = getattr(data, "_obj", data)  # django-ninja hands the dict over wrapped
+        if isinstance(given, dict):
+            model._order = [str(k) for k in given]
+        return model
+
+    # No return annotation: pydantic would take it for the serialised shape and document
+    # ``{}``; without one the document shows the fields.
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler: SerializerFunctionWrapHandler):
+        out = handler(self)
+        position = {key: i for i, key in enumerate(self._order)}
+        keys = []
+        for i, (name, field) in enumerate(type(self).model_fields.items()):
+            if name in self.model_fields_set:
+                given_as = field.alias or name
+                rendered_as = name if name in out else given_as  # by_alias or not
+                keys.append((position.get(given_as, len(position)), i, rendered_as))
+        return {key: out[key] for _, _, key in sorted(keys)}
+
+
+class ErrorDetailOut(AsGiven):
+    """What is wrong: a field of the input (invalid input), or a rule that refuses the
+    action, citing its article in the regulation's own words (refused)."""
+
+    field: str | None = None
+    rule: str | None = None
+    message: str
+    rulebook: str | None = None
+    article: str | None = None
+    quote: str | None = None
+
+
 class ErrorOut(Schema):
     code: str
     message: str
-    details: list[dict[str, Any]] = []
+    details: list[ErrorDetailOut] = []
+
+
+class WithheldOut(Schema):
+    """Why content is not shown: the reader may not read a marked record."""
+
+    mark: str = Field(description="涉密类别（中文，多个以顿号分隔）")
+    categories: list[str]
+    reason: str
+
+
+class RuleResultOut(Schema):
+    rule: str
+    kind: str
+    rulebook: str
+    rulebook_version: int
+    rulebook_title: str
+    source: str
+    article: str
+    quote: str
+    requirements: list[str]
+    severity: str
+    severity_label: str
+    stage: str | list[str] | None = Field(description="规则适用的阶段（一个或多个）")
+    status: str
+    status_label: str
+    message: str
+    satisfy: str
+    subjects: list[str]
+    withheld: WithheldOut | None
+
+
+class NextStepOut(Schema):
+    to_stage: str
+    label: str
+    blocking: list[RuleResultOut]
+
+
+class CaseCheckOut(Schema):
+    case: uuid.UUID
+    number: str
+    stage: str
+    blocking: list[RuleResultOut]
+    results: list[RuleResultOut]
+    next_steps: list[NextStepOut]
+
+
+class RulebookSummaryOut(Schema):
+    id: str
+    version: int
+    title: str
+    issuer: str
+    effective_from: dt.date | None
+    rules: int = Field(description="规则条数")
+
+
+class AlertOut(Schema):
+    id: uuid.UUID
+    level: str
+    level_label: str
+    raised_at: dt.datetime
+    deadline: DeadlineOut
+    case_number: str | None
+    agency: Ref

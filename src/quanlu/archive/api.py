@@ -12,17 +12,18 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from quanlu.api.base import ERRORS, officer_of, ref, signature_method
+from quanlu.access.selectors import CONTENT_DENIED, Withheld, content_view
+from quanlu.api.base import BODY_ERRORS, ERRORS, file_content, officer_of, ref, signature_method
 from quanlu.archive import dossier as plans
+from quanlu.archive import schemas, services
 from quanlu.archive import selectors as sel
-from quanlu.archive import services
 from quanlu.archive.disposal import disposal_refusals
 from quanlu.archive.exporting import export_target
 from quanlu.archive.models import DispositionRequest, Dossier, LegalHold
 from quanlu.blobs.store import get_store
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case
-from quanlu.core.errors import Conflict, NotFound
+from quanlu.core.errors import Conflict, NotFound, PermissionDenied
 from quanlu.org.models import Officer
 
 router = Router(tags=["档案"])
@@ -57,7 +58,14 @@ class SettingsIn(Schema):
     retention_terminated: str = "y10"
 
 
-def item_out(item: Any) -> dict[str, Any]:
+def item_out(
+    item: Any, file_withheld: Withheld | None = None, av_withheld: Withheld | None = None
+) -> dict[str, Any]:
+    """A dossier file; ``withheld`` when it carries a marked record the reader may not
+    read (the download is refused), and the 音像记录说明's place replaced likewise."""
+    av = item.av
+    if av_withheld is not None and av.get("place"):
+        av = {**av, "place": None}
     return {
         "position": item.position,
         "index_no": item.index_no,
@@ -74,12 +82,14 @@ def item_out(item: Any) -> dict[str, Any]:
         "size": item.size,
         "media_type": item.media_type,
         "source": item.source_uid,
-        "av": item.av,
+        "av": av,
         "note": item.note,
+        "withheld": file_withheld.as_dict() if file_withheld else None,
+        "av_withheld": av_withheld.as_dict() if av_withheld else None,
     }
 
 
-def dossier_out(d: Dossier, *, full: bool = False) -> dict[str, Any]:
+def dossier_out(d: Dossier, *, full: bool = False, officer: Officer | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": d.public_id,
         "case": {"id": d.case.public_id, "number": d.case.number},
@@ -113,7 +123,17 @@ def dossier_out(d: Dossier, *, full: bool = False) -> dict[str, Any]:
         "disposed_at": d.disposed_at,
     }
     if full:
-        body["items"] = [item_out(i) for i in d.items.order_by("position")]
+        items = list(d.items.order_by("position"))
+        view = content_view(officer, cases=[d.case])
+        sources = sel.item_sources(items)
+        body["items"] = [
+            item_out(
+                i,
+                view.withheld_any(sources.files.get(i.position, ())),
+                view.withheld_any(sources.av.get(i.position, ())),
+            )
+            for i in items
+        ]
         body["checks"] = [
             {
                 "code": c.code,
@@ -168,11 +188,12 @@ def disposition_out(r: DispositionRequest) -> dict[str, Any]:
 def status_out(officer: Officer, case: Case) -> dict[str, Any]:
     dossier = sel.current_dossier(case)
     found = plans.missing(case) if case.stage == "archiving" else []
+    found = sel.missing_for(content_view(officer, cases=[case]), found)
     deadline = case.deadlines.filter(kind="archive").first()
     now = timezone.now()
     return {
         "case": {"id": case.public_id, "number": case.number, "stage": case.stage},
-        "dossier": dossier_out(dossier, full=True) if dossier else None,
+        "dossier": dossier_out(dossier, full=True, officer=officer) if dossier else None,
         "missing": [
             {
                 "message": m.message,
@@ -207,7 +228,7 @@ def _dossier(request: HttpRequest, dossier_id: str) -> Dossier:
 
 @router.get(
     "/cases/{case_id}/dossier",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: schemas.ArchiveStatusOut, **ERRORS},
     summary="案卷状态、缺少的记录和归档期限",
 )
 def dossier_status(request: HttpRequest, case_id: str) -> dict[str, Any]:
@@ -216,7 +237,9 @@ def dossier_status(request: HttpRequest, case_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/cases/{case_id}/dossier", response={201: dict[str, Any], **ERRORS}, summary="组卷（档案管理人员）"
+    "/cases/{case_id}/dossier",
+    response={201: schemas.DossierOut, **BODY_ERRORS},
+    summary="组卷（档案管理人员）",
 )
 def dossier_assemble(request: HttpRequest, case_id: str, payload: AssembleIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -227,27 +250,29 @@ def dossier_assemble(request: HttpRequest, case_id: str, payload: AssembleIn) ->
         retention=payload.retention or None,
         retention_reason=payload.retention_reason,
     )
-    return Status(201, dossier_out(dossier, full=True))
+    return Status(201, dossier_out(dossier, full=True, officer=officer))
 
 
 @router.get(
-    "/dossiers/{dossier_id}", response={200: dict[str, Any], **ERRORS}, summary="案卷（卷内文件、四性检测）"
+    "/dossiers/{dossier_id}",
+    response={200: schemas.DossierOut, **ERRORS},
+    summary="案卷（卷内文件、四性检测）",
 )
 def dossier_detail(request: HttpRequest, dossier_id: str) -> dict[str, Any]:
-    return dossier_out(_dossier(request, dossier_id), full=True)
+    return dossier_out(_dossier(request, dossier_id), full=True, officer=officer_of(request))
 
 
 @router.post(
-    "/dossiers/{dossier_id}/seal", response={200: dict[str, Any], **ERRORS}, summary="四性检测并封卷归档"
+    "/dossiers/{dossier_id}/seal", response={200: schemas.DossierOut, **ERRORS}, summary="四性检测并封卷归档"
 )
 def dossier_seal(request: HttpRequest, dossier_id: str) -> dict[str, Any]:
     dossier = services.dossier_seal(actor=officer_of(request), dossier=_dossier(request, dossier_id))
-    return dossier_out(dossier, full=True)
+    return dossier_out(dossier, full=True, officer=officer_of(request))
 
 
 @router.post(
     "/dossiers/{dossier_id}/export",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.PackageExportOut, **ERRORS},
     summary="导出档案包（到导出目录）",
 )
 def dossier_export(request: HttpRequest, dossier_id: str) -> Status[dict[str, Any]]:
@@ -272,12 +297,17 @@ def dossier_export(request: HttpRequest, dossier_id: str) -> Status[dict[str, An
     "/dossiers/{dossier_id}/items/{position}/content",
     response={200: None, **ERRORS},
     summary="下载卷内文件（封面、目录、备考表、文书、音像、元数据、检测报告）",
+    openapi_extra=file_content("卷内文件本身，Content-Type 为其格式（PDF、XML、图像、音视频等）", "*/*"),
 )
 def dossier_item_content(request: HttpRequest, dossier_id: str, position: int) -> FileResponse:
+    officer = officer_of(request)
     dossier = _dossier(request, dossier_id)
-    item = dossier.items.filter(position=position).first()
+    items = list(dossier.items.order_by("position"))
+    item = next((i for i in items if i.position == position), None)
     if item is None:
         raise NotFound("案卷中没有该文件。")
+    if content_view(officer, cases=[dossier.case]).withheld_any(sel.item_sources(items).files[position]):
+        raise PermissionDenied(CONTENT_DENIED, code="confidential")
     path = get_store().local_path(item.sha256)
     if path is None or not path.is_file():
         raise Conflict("该文件的内容已不在存储中（可能已按期销毁）。", code="blob_missing")
@@ -289,7 +319,9 @@ def dossier_item_content(request: HttpRequest, dossier_id: str, position: int) -
     )
 
 
-@router.get("/archive/settings", response={200: dict[str, Any], **ERRORS}, summary="本机关档案设置")
+@router.get(
+    "/archive/settings", response={200: schemas.ArchiveSettingsOut, **ERRORS}, summary="本机关档案设置"
+)
 def settings_get(request: HttpRequest) -> dict[str, Any]:
     officer = officer_of(request)
     if officer.agency is None:
@@ -315,7 +347,7 @@ def _settings_out(row: Any) -> dict[str, Any]:
 
 @router.post(
     "/archive/settings",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.ArchiveSettingsOut, **BODY_ERRORS},
     summary="设置本机关全宗号、档号代码和保管期限",
 )
 def settings_set(request: HttpRequest, payload: SettingsIn) -> Status[dict[str, Any]]:
@@ -324,7 +356,7 @@ def settings_set(request: HttpRequest, payload: SettingsIn) -> Status[dict[str, 
 
 
 @router.post(
-    "/cases/{case_id}/holds", response={201: dict[str, Any], **ERRORS}, summary="设置保全（禁止销毁）"
+    "/cases/{case_id}/holds", response={201: schemas.HoldOut, **BODY_ERRORS}, summary="设置保全（禁止销毁）"
 )
 def hold_place(request: HttpRequest, case_id: str, payload: ReasonIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -334,7 +366,7 @@ def hold_place(request: HttpRequest, case_id: str, payload: ReasonIn) -> Status[
     return Status(201, hold_out(hold))
 
 
-@router.post("/holds/{hold_id}/release", response={200: dict[str, Any], **ERRORS}, summary="解除保全")
+@router.post("/holds/{hold_id}/release", response={200: schemas.HoldOut, **BODY_ERRORS}, summary="解除保全")
 def hold_release(request: HttpRequest, hold_id: str, payload: ReasonIn) -> dict[str, Any]:
     officer = officer_of(request)
     hold = services.legal_hold_release(
@@ -343,7 +375,9 @@ def hold_release(request: HttpRequest, hold_id: str, payload: ReasonIn) -> dict[
     return hold_out(hold)
 
 
-@router.get("/dispositions", response={200: list[dict[str, Any]], **ERRORS}, summary="销毁申请（可见范围内）")
+@router.get(
+    "/dispositions", response={200: list[schemas.DispositionOut], **ERRORS}, summary="销毁申请（可见范围内）"
+)
 def dispositions(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
     qs = sel.dispositions_for(officer_of(request))
     if status:
@@ -353,7 +387,7 @@ def dispositions(request: HttpRequest, status: str = "") -> list[dict[str, Any]]
 
 @router.post(
     "/dossiers/{dossier_id}/dispositions",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DispositionOut, **BODY_ERRORS},
     summary="申请销毁保管期满的案卷",
 )
 def disposition_request(
@@ -369,7 +403,9 @@ def disposition_request(
 
 
 @router.post(
-    "/dispositions/{request_id}/approve", response={200: dict[str, Any], **ERRORS}, summary="批准销毁"
+    "/dispositions/{request_id}/approve",
+    response={200: schemas.DispositionOut, **BODY_ERRORS},
+    summary="批准销毁",
 )
 def disposition_approve(request: HttpRequest, request_id: str, payload: OpinionIn) -> dict[str, Any]:
     officer = officer_of(request)
@@ -382,7 +418,9 @@ def disposition_approve(request: HttpRequest, request_id: str, payload: OpinionI
 
 
 @router.post(
-    "/dispositions/{request_id}/reject", response={200: dict[str, Any], **ERRORS}, summary="不批准销毁"
+    "/dispositions/{request_id}/reject",
+    response={200: schemas.DispositionOut, **BODY_ERRORS},
+    summary="不批准销毁",
 )
 def disposition_reject(request: HttpRequest, request_id: str, payload: OpinionIn) -> dict[str, Any]:
     officer = officer_of(request)
@@ -395,7 +433,7 @@ def disposition_reject(request: HttpRequest, request_id: str, payload: OpinionIn
 
 
 @router.post(
-    "/dispositions/{request_id}/execute", response={200: dict[str, Any], **ERRORS}, summary="执行销毁"
+    "/dispositions/{request_id}/execute", response={200: schemas.DispositionOut, **ERRORS}, summary="执行销毁"
 )
 def disposition_execute(request: HttpRequest, request_id: str) -> dict[str, Any]:
     officer = officer_of(request)

@@ -7,6 +7,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = "档案"
 
     def ready(self) -> None:
+        from quanlu.archive import integrity
+
+        integrity.bind()  # which rows the ledger commits
+
         from quanlu.archive.services import closing_findings
         from quanlu.cases.services import CLOSING_CHECKS
 

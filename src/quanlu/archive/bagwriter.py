@@ -199,7 +199,7 @@ def _write_data(target: Path, data: bytes, missing: list[str]) -> tuple[dict[str
         h = bagit.new_hash(algorithm)
         h.update(data)
         computed[algorithm] = h.hexdigest()
-    dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         _write_all(dst, memoryview(data))
         os.fsync(dst)
@@ -212,12 +212,12 @@ def _copy_one(
     item: tuple[Path | bytes, Path, list[str]], hash_pool: ThreadPoolExecutor | None
 ) -> tuple[dict[str, str], int]:
     source, target, missing = item
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if isinstance(source, bytes):
         return _write_data(target, source, missing)
     src = os.open(source, os.O_RDONLY)
     try:
-        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             if not missing:
                 computed: dict[str, str] = {}
@@ -351,8 +351,8 @@ def write_bag(
     tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
     n_workers = max(1, workers or min(4, os.cpu_count() or 1))
     try:
-        os.mkdir(tmp, 0o755)
-        (tmp / "data").mkdir()
+        os.mkdir(tmp, 0o700)  # the agency's records: the owner's alone, whatever the umask
+        (tmp / "data").mkdir(mode=0o700)
         digests: dict[str, dict[str, str]] = {}
         hashed = dict.fromkeys(needed, 0)
         jobs = []
@@ -415,8 +415,8 @@ def write_bag(
             seal[f"tagmanifest-{algorithm}.txt"] = h.hexdigest()
         for name, body in tags.items():
             path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "xb") as fh:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
                 fh.write(body)
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -386,13 +386,7 @@ def archive_finding(case: Case, rule_id: str, message: str) -> Finding:
     rule = archive_rule(case)
     if rule is None:
         return Finding(rule=rule_id, message=message)
-    return Finding(
-        rule=rule_id,
-        message=message,
-        rulebook=rule.rulebook_id,
-        article=f"{rule.citation.source} {rule.citation.article}",
-        quote=rule.citation.quote,
-    )
+    return rule.finding(message, rule_id=rule_id)
 
 
 def _doc_citation(case: Case, doc: Document) -> tuple[str, str]:

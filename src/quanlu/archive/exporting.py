@@ -57,8 +57,9 @@ def ledger_files(case: Case, dossier: Dossier) -> LedgerFiles:
     from quanlu.ledger import merkle, tlogproof
     from quanlu.ledger.leaves import ENTRY_COLUMNS, entry_from_row
     from quanlu.ledger.models import Event, Key, Leaf, Witness
-    from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency, supervisor_of
+    from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency
     from quanlu.ledger.tree import StoredTree
+    from quanlu.org.selectors import supervisor_of
 
     log_row = log_for_agency(case.agency_id)
     checkpoint = latest_checkpoint(log_row)
@@ -134,7 +135,7 @@ def export_target(dossier: Dossier) -> Path:
     from django.conf import settings
 
     root = Path(settings.QUANLU_ARCHIVE_EXPORT_DIR)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     base = plans.safe_name(dossier.archive_number, 80)
     n = dossier.exports.count()
     return root / (base if n == 0 else f"{base}-{n + 1}")

@@ -183,6 +183,8 @@ class DossierItem(models.Model):
     """One file of the dossier, in package order; documents and media also form one line of
     the 卷内目录 (``index_no`` = 顺序号)."""
 
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveIntegerField("排列顺序")
     index_no = models.PositiveIntegerField("顺序号", null=True, blank=True)
@@ -233,6 +235,8 @@ class CheckResult(models.TextChoices):
 
 class DossierCheck(models.Model):
     """One 四性检测 item (DA/T 70, 归档 stage) as run when the dossier was sealed."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="checks")
     code = models.CharField("检测编号", max_length=16)
@@ -319,6 +323,7 @@ class ApprovalOutcome(models.TextChoices):
 
 
 class DispositionApproval(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(DispositionRequest, on_delete=models.PROTECT, related_name="approvals")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="审批人")
     outcome = models.CharField("结论", max_length=16, choices=ApprovalOutcome.choices)
@@ -327,6 +332,8 @@ class DispositionApproval(models.Model):
     signed_at = models.DateTimeField("签署时间")
 
     class Meta:
+        verbose_name = "销毁审批"
+        verbose_name_plural = verbose_name
         ordering = ["signed_at", "id"]
         constraints = [
             # The same person cannot approve twice: of two concurrent attempts one is recorded.

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import QuerySet
 
+from quanlu.access.selectors import ContentView
+from quanlu.archive.dossier import Missing
 from quanlu.archive.models import (
     CURRENT_STATUSES,
     ArchiveSettings,
     DispositionRequest,
     DispositionStatus,
     Dossier,
+    DossierItem,
     DossierStatus,
+    ItemKind,
     LegalHold,
     Retention,
 )
@@ -94,6 +100,61 @@ def dossier_get_for(officer: Officer, public_id: Any) -> Dossier:
     if dossier is None:
         raise NotFound()
     return dossier
+
+
+# Files that describe every audio-visual record (事项、时间、地点…): 卷内目录 and DA/T 48 metadata.
+DESCRIBING = (ItemKind.INDEX, ItemKind.METADATA)
+
+
+@dataclass(frozen=True)
+class ItemSources:
+    """Which records' content each dossier file carries (by position): ``files`` for its
+    bytes, ``av`` for the 音像记录说明 printed beside it (the place may come from the
+    document the recording is linked to)."""
+
+    files: dict[int, set[str]]
+    av: dict[int, set[str]]
+
+
+def item_sources(items: Sequence[DossierItem]) -> ItemSources:
+    from quanlu.media.models import MediaLink
+
+    media = [i for i in items if i.kind == ItemKind.MEDIA and i.source_uid]
+    linked: dict[str, str] = {}
+    rows = (
+        MediaLink.objects.filter(record__public_id__in=[i.source_uid for i in media])
+        .order_by("linked_at", "id")
+        .values_list("record__public_id", "document_uid")
+    )
+    for record_uid, document_uid in rows:  # the latest link wins
+        linked[str(record_uid)] = str(document_uid) if document_uid else ""
+    files: dict[int, set[str]] = {}
+    av: dict[int, set[str]] = {}
+    for i in items:
+        own = {str(i.source_uid)} if i.source_uid and i.kind in (ItemKind.DOCUMENT, ItemKind.MEDIA) else set()
+        files[i.position] = own
+        if i.kind == ItemKind.MEDIA:
+            av[i.position] = own | ({linked.get(str(i.source_uid), "")} - {""})
+    described = {uid for i in media if i.av.get("place") for uid in av[i.position]}
+    for i in items:
+        if i.kind in DESCRIBING:
+            files[i.position] = described
+    return ItemSources(files=files, av=av)
+
+
+def missing_for(view: ContentView, found: Sequence[Missing]) -> list[Missing]:
+    """What the dossier lacks, as one reader may see it: a gap in a marked record they may
+    not read (its message names the people its fields list) says so instead."""
+    from quanlu.access.redaction import withheld_message
+
+    out = []
+    for m in found:
+        withheld = view.withheld(m.subject) if m.subject else None
+        if withheld is not None:
+            message = withheld_message(withheld)
+            m = replace(m, message=message, finding=replace(m.finding, message=message))
+        out.append(m)
+    return out
 
 
 def active_holds(case: Case) -> QuerySet[LegalHold]:

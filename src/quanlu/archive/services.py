@@ -165,6 +165,7 @@ def archive_settings_set(
             "unit_code": unit_code,
             **periods,
         },
+        rows=[row],
     )
     return row
 
@@ -338,6 +339,8 @@ def dossier_assemble(
             ],
             "missing": len(plans.blocking(case)),
         },
+        # The new version, its items and the version it supersedes (status changed above).
+        rows=[dossier, *dossier.items.all(), *([current] if current is not None else [])],
     )
     return dossier
 
@@ -561,6 +564,8 @@ def _seal(*, actor: Officer, dossier_id: int) -> Dossier:
             )
     except IntegrityError as exc:
         raise Conflict(f"档号「{number}」已被使用，请重试。", code="archive_number_taken") from exc
+    sealed_items = list(dossier.items.order_by("position"))
+    assembled_pks = {i.pk for i in items}
     record_event(
         type=events.DOSSIER_SEALED,
         actor=actor,
@@ -581,9 +586,11 @@ def _seal(*, actor: Officer, dossier_id: int) -> Dossier:
                 "root": ledger.root,
                 "note_sha256": hashlib.sha256(ledger.note.encode("utf-8")).hexdigest(),
             },
-            "items": [_sealed_item(i) for i in dossier.items.order_by("position")],
+            "items": [_sealed_item(i) for i in sealed_items],
             "checks": counts,
         },
+        # The dossier (now sealed), the generated files added to it and the 四性检测 results.
+        rows=[dossier, *(i for i in sealed_items if i.pk not in assembled_pks), *dossier.checks.all()],
     )
     from quanlu.supervision.services import deadlines_sync
 
@@ -636,6 +643,13 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
     dossier = Dossier.objects.select_related("case", "agency").get(pk=dossier.pk)
     if actor is not None:
         _require_archivist(actor, case, "导出档案包")
+        # The package carries every record's content: the exporter must be allowed to read
+        # each marked one (the one rule of quanlu.access; the archivist's role is in it).
+        from quanlu.access.selectors import CONTENT_DENIED, content_view
+
+        sources = dossier.items.exclude(source_uid=None).values_list("source_uid", flat=True)
+        if content_view(actor, cases=[case]).withheld_any(sources) is not None:
+            raise PermissionDenied(CONTENT_DENIED, code="confidential")
     if not dossier.sealed:
         lacking = plans.blocking(case) if case.stage == Stage.ARCHIVING else []
         if lacking:
@@ -731,6 +745,7 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
                     "events": ledger.events,
                     "seal": written.seal,
                 },
+                rows=[export],
             )
     except BaseException:
         shutil.rmtree(written.path, ignore_errors=True)
@@ -762,6 +777,7 @@ def legal_hold_place(*, actor: Officer, case: Case, reason: str) -> LegalHold:
         case_uid=case.public_id,
         at=hold.placed_at,
         payload={"hold": hold.public_id, "reason": reason},
+        rows=[hold],
     )
     return hold
 
@@ -784,6 +800,7 @@ def legal_hold_release(*, actor: Officer, hold: LegalHold, reason: str) -> Legal
         case_uid=hold.case.public_id,
         at=hold.released_at,
         payload={"hold": hold.public_id, "reason": reason},
+        rows=[hold],
     )
     return hold
 
@@ -847,6 +864,7 @@ def _disposition_request(
             "retention_until": dossier.retention_until(),
             "reason": reason,
         },
+        rows=[request],
     )
     return request
 
@@ -937,6 +955,7 @@ def _decide_disposition(
             "approvals": len(approvers),
             "status": request.status,
         },
+        rows=[approval, request],
     )
     return approval
 
@@ -1081,6 +1100,7 @@ def _disposition_execute(
             "kept": [s for s, _ in kept],
             "register": {"sha256": register_blob.sha256, "size": register_blob.size},
         },
+        rows=[dossier, request],
     )
     return request, tombstones
 

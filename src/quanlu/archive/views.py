@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from quanlu.access.selectors import CONTENT_DENIED, content_view
 from quanlu.archive import dossier as plans
 from quanlu.archive import selectors as sel
 from quanlu.archive import services
@@ -29,9 +30,10 @@ from quanlu.archive.models import DispositionStatus, Dossier, DossierStatus, Ite
 from quanlu.blobs.store import get_store
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case, SignatureMethod, Stage
-from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.errors import NotFound
 from quanlu.org.models import Officer
 from quanlu.supervision.models import Deadline
+from quanlu.web.feedback import attempt
 
 T = TypeVar("T")
 
@@ -46,19 +48,6 @@ def _404(call: Callable[[], T]) -> T:
         return call()
     except NotFound as exc:
         raise Http404(exc.message) from exc
-
-
-def _attempt(request: HttpRequest, call: Callable[[], T]) -> T | None:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        for d in exc.details:
-            if d.get("article"):
-                messages.warning(request, f"依据：{d['article']}「{d.get('quote', '')}」")
-        return None
 
 
 def _back(case: Case) -> HttpResponse:
@@ -137,12 +126,17 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
     deadline = case.deadlines.filter(kind="archive").first()
     mine = officer.agency_id == case.agency_id
     archivist = mine and sel.is_archivist(officer, case.agency)
-    found = plans.missing(case) if case.stage == Stage.ARCHIVING else []
+    view = content_view(officer, cases=[case])
+    found = sel.missing_for(view, plans.missing(case) if case.stage == Stage.ARCHIVING else [])
     planned = (
         plans.plan(case) if case.stage == Stage.ARCHIVING and (dossier is None or not dossier.sealed) else []
     )
     settings_row = sel.archive_settings_for(case.agency)
     items = list(dossier.items.order_by("position")) if dossier else []
+    # Files and 音像记录说明 carrying a marked record this reader may not read: shown with the mark.
+    sources = sel.item_sources(items)
+    file_withheld = {p: w for p, uids in sources.files.items() if (w := view.withheld_any(uids))}
+    av_withheld = {p: w for p, uids in sources.av.items() if (w := view.withheld_any(uids))}
     dispositions = (
         list(dossier.dispositions.select_related("requested_by").prefetch_related("approvals__officer"))
         if dossier
@@ -156,6 +150,8 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
             "dossier": dossier,
             "items": items,
             "records": [i for i in items if i.kind in (ItemKind.DOCUMENT, ItemKind.MEDIA)],
+            "file_withheld": file_withheld,
+            "av_withheld": av_withheld,
             "furniture": [i for i in items if i.kind not in (ItemKind.DOCUMENT, ItemKind.MEDIA)],
             "checks": list(dossier.checks.all()) if dossier else [],
             "exports": list(dossier.exports.all()) if dossier else [],
@@ -182,9 +178,13 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
 def item_content(request: HttpRequest, dossier_id: str, position: int) -> FileResponse:
     officer = _officer(request)
     dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
-    item = dossier.items.filter(position=position).first()
+    items = list(dossier.items.order_by("position"))
+    item = next((i for i in items if i.position == position), None)
     if item is None:
         raise Http404("案卷中没有该文件。")
+    sources = sel.item_sources(items).files[item.position]
+    if content_view(officer, cases=[dossier.case]).withheld_any(sources) is not None:
+        raise DjangoPermissionDenied(CONTENT_DENIED)
     path = get_store().local_path(item.sha256)
     if path is None or not path.is_file():
         raise Http404("该文件的内容已不在存储中（可能已按期销毁）。")
@@ -204,7 +204,8 @@ def item_content(request: HttpRequest, dossier_id: str, position: int) -> FileRe
 @require_POST
 def assemble(request: HttpRequest, case_id: str) -> HttpResponse:
     case = _acting_case(request, case_id)
-    dossier = _attempt(
+    dossier = attempt(
+        None,
         request,
         lambda: services.dossier_assemble(
             actor=_officer(request),
@@ -227,7 +228,7 @@ def seal(request: HttpRequest, dossier_id: str) -> HttpResponse:
     officer = _officer(request)
     dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
-    sealed = _attempt(request, lambda: services.dossier_seal(actor=officer, dossier=dossier))
+    sealed = attempt(None, request, lambda: services.dossier_seal(actor=officer, dossier=dossier))
     if sealed is not None:
         messages.success(request, f"四性检测通过，已封卷归档，档号 {sealed.archive_number}。")
     return _back(dossier.case)
@@ -239,7 +240,8 @@ def export(request: HttpRequest, dossier_id: str) -> HttpResponse:
     officer = _officer(request)
     dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
-    done = _attempt(
+    done = attempt(
+        None,
         request,
         lambda: services.dossier_export(actor=officer, dossier=dossier, target_dir=export_target(dossier)),
     )
@@ -252,7 +254,8 @@ def export(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @require_POST
 def hold_place(request: HttpRequest, case_id: str) -> HttpResponse:
     case = _acting_case(request, case_id)
-    if _attempt(
+    if attempt(
+        None,
         request,
         lambda: services.legal_hold_place(
             actor=_officer(request), case=case, reason=request.POST.get("reason", "")
@@ -268,7 +271,8 @@ def hold_release(request: HttpRequest, hold_id: str) -> HttpResponse:
     officer = _officer(request)
     hold = _404(lambda: sel.hold_get_for(officer, hold_id))
     _acting_case(request, str(hold.case.public_id))
-    if _attempt(
+    if attempt(
+        None,
         request,
         lambda: services.legal_hold_release(actor=officer, hold=hold, reason=request.POST.get("reason", "")),
     ):
@@ -282,7 +286,8 @@ def disposition_request(request: HttpRequest, dossier_id: str) -> HttpResponse:
     officer = _officer(request)
     dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
-    if _attempt(
+    if attempt(
+        None,
         request,
         lambda: services.disposition_request(
             actor=officer, dossier=dossier, reason=request.POST.get("reason", "")
@@ -307,7 +312,8 @@ def disposition_decide(request: HttpRequest, request_id: str) -> HttpResponse:
         if request.POST.get("decision") == "approve"
         else services.disposition_reject
     )
-    done = _attempt(
+    done = attempt(
+        None,
         request,
         lambda: service(
             actor=officer,
@@ -328,7 +334,7 @@ def disposition_execute(request: HttpRequest, request_id: str) -> HttpResponse:
     found = _404(lambda: sel.disposition_get_for(officer, request_id))
     case = found.dossier.case
     _acting_case(request, str(case.public_id))
-    if _attempt(request, lambda: services.disposition_execute(actor=officer, request=found)):
+    if attempt(None, request, lambda: services.disposition_execute(actor=officer, request=found)):
         messages.success(request, "已执行销毁：内容已删除，目录、摘要和日志事件永久保留，销毁清册已存档。")
     return _back(case)
 
@@ -356,7 +362,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 "retention_terminated",
             )
         }
-        if _attempt(request, lambda: services.archive_settings_set(actor=officer, **fields)):
+        if attempt(None, request, lambda: services.archive_settings_set(actor=officer, **fields)):
             messages.success(request, "档案设置已保存，适用于此后组卷的案卷。")
             return redirect("archive:settings")
     return render(

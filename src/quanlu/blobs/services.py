@@ -50,7 +50,7 @@ def blob_register(*, actor: Officer | None, agency: Agency | None, result: PutRe
             payload = {"sha256": blob.sha256, "size": blob.size, "sm3": blob.sm3}
             if blob.sha512:
                 payload["sha512"] = blob.sha512
-            record_event(type=events.BLOB_STORED, actor=actor, agency=agency, payload=payload)
+            record_event(type=events.BLOB_STORED, actor=actor, agency=agency, payload=payload, rows=[blob])
     return blob, created
 
 
@@ -109,6 +109,7 @@ def blob_dispose(
             "reason": tombstone.reason,
             "authority": authority,
         },
+        rows=[tombstone],
     )
     return tombstone
 

@@ -21,9 +21,10 @@ import mmap
 import os
 import re
 import threading
+import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from django.conf import settings
+
+from quanlu.core.errors import is_disk_full
 
 CHUNK = 1024 * 1024
 # Ask the kernel to start writing back every this many bytes (sync_file_range), so
@@ -43,6 +46,9 @@ PIPE_SIZE = 1024 * 1024  # also the unprivileged maximum (/proc/sys/fs/pipe-max-
 HASH_SPAN = 4 * 1024 * 1024
 HASH_AHEAD = 3  # spans queued for hashing at most: the hasher reads them while still in cache
 ReadInto = Callable[[memoryview], int]
+DIR_MODE = 0o700  # the store's folders
+FILE_MODE = 0o600  # staging files, while written
+BLOB_MODE = 0o400  # a stored blob: read-only, and the owner's alone
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -142,6 +148,8 @@ class BlobStore(Protocol):
 
     def dispose(self, sha256: str, *, tombstone: Any) -> bool: ...
 
+    def sweep_staging(self, *, keep: Collection[str], older_than: float) -> list[Path]: ...
+
 
 def iter_file(fh: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
     while True:
@@ -158,13 +166,16 @@ class LocalBlobStore:
     A write goes to a temp file in the same filesystem, is fsynced, and is then
     hard-linked into place: the name appears only for complete, verified bytes,
     and a concurrent writer of the same bytes simply finds it there.
+
+    Private whatever the umask: folders 0700, staging files 0600, blobs 0400.
     """
 
     def __init__(self, root: Path, extra_digests: Iterable[str] = ()) -> None:
         self.root = Path(root)
         self.extra_digests = tuple(extra_digests)
-        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
-        (self.root / "partial").mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        for name in ("tmp", "partial"):
+            (self.root / name).mkdir(exist_ok=True, mode=DIR_MODE)
 
     def _path(self, sha256: str) -> Path:
         sha256 = check_sha256(sha256)
@@ -208,6 +219,35 @@ class LocalBlobStore:
         _fsync_dir(path.parent)
         return True
 
+    def sweep_staging(self, *, keep: Collection[str], older_than: float) -> list[Path]:
+        """Remove the staging files of uploads that will never finish, and return them:
+        temp files (``tmp/``) of writes whose process died before commit or abort (a
+        form upload of a killed server), and resumable uploads' bytes (``partial/``)
+        whose key is not in ``keep`` (the open uploads; expiry removes theirs).
+
+        Only files untouched for ``older_than`` seconds: a write in progress keeps
+        touching its file, and a resumable upload just created may not be committed
+        to the database yet. A partial file locked by an append is never removed."""
+        cutoff = time.time() - older_than
+        removed: list[Path] = []
+        for folder in ("tmp", "partial"):
+            for path in sorted((self.root / folder).glob("*.part")):
+                if folder == "partial" and path.stem in keep:
+                    continue
+                try:
+                    if path.lstat().st_mtime > cutoff or not path.is_file():
+                        continue
+                    with open(path, "rb") as fh:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # not while appended to
+                        path.unlink()
+                except (FileNotFoundError, BlockingIOError):
+                    continue
+                removed.append(path)
+        if removed:
+            for folder in ("tmp", "partial"):
+                _fsync_dir(self.root / folder)
+        return removed
+
     def put_stream(
         self,
         chunks: Iterable[bytes],
@@ -225,12 +265,13 @@ class LocalBlobStore:
 
     def _link_into_place(self, tmp: Path, sha256: str) -> bool:
         final = self._path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (final.parents[2], final.parents[1], final.parent):  # sha256/ab/cd
+            folder.mkdir(exist_ok=True, mode=DIR_MODE)
         try:
             os.link(tmp, final)
         except FileExistsError:
             return False
-        os.chmod(final, 0o444)  # write-once
+        os.chmod(final, BLOB_MODE)  # write-once
         _fsync_dir(final.parent)
         return True
 
@@ -258,7 +299,7 @@ class BlobWriter:
         self.path = path or store.root / "tmp" / f"{uuid.uuid4().hex}.part"
         self._hasher = hasher or Hasher(store.extra_digests)
         # Readable too: the splice path hashes what it wrote through a mapping of it.
-        self._fh: BinaryIO | None = None if path else self.path.open("x+b")
+        self._fh: BinaryIO | None = None if path else _create(self.path)
         self.digests: dict[str, str] | None = None
         self._finished = False
         self._written = self._kicked = 0
@@ -355,7 +396,7 @@ class PartialBlob:
         self.path = store.root / "partial" / f"{key}.part"
 
     def create(self) -> None:
-        with self.path.open("xb"):
+        with _create(self.path):
             pass
         _fsync_dir(self.path.parent)
 
@@ -409,7 +450,7 @@ class PartialBlob:
             before = hasher.copy()
             body = hashlib.new(checksum[0]) if checksum else None
             fh.seek(current)
-            complete = False
+            complete = disk_full = False
             try:
                 if readinto is not None:
                     taken = pump(
@@ -425,9 +466,14 @@ class PartialBlob:
                         if body is not None:
                             body.update(chunk)
                     complete = True
+            except OSError as exc:
+                disk_full = is_disk_full(exc)
+                raise
             finally:
                 verified = complete and (body is None or checksum is None or body.digest() == checksum[1])
-                if checksum is not None and not verified:
+                if (checksum is not None and not verified) or disk_full:
+                    # A full disk keeps nothing of this request either: no half-written
+                    # block, and the space it took is given back.
                     fh.truncate(current)
                     hasher = before
                 fh.flush()
@@ -674,6 +720,12 @@ _SYNC_FILE_RANGE = _load_sync_file_range()
 def _start_writeback(fd: int, offset: int, count: int) -> None:
     if _SYNC_FILE_RANGE is not None:
         _SYNC_FILE_RANGE(fd, offset, count, 2)  # SYNC_FILE_RANGE_WRITE: start, do not wait
+
+
+def _create(path: Path) -> BinaryIO:
+    """A new staging file, open for reading and writing, 0600 whatever the umask."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    return os.fdopen(fd, "r+b")
 
 
 def _fsync_dir(path: Path) -> None:

@@ -10,8 +10,10 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
 
+from quanlu.access.redaction import events_for, result_dict
+from quanlu.access.selectors import content_view
 from quanlu.api import schemas as s
-from quanlu.api.base import ERRORS, officer_of, ref, signature_method
+from quanlu.api.base import BODY_ERRORS, ERRORS, MAX_OFFSET, officer_of, ref, signature_method
 from quanlu.cases import selectors as cs
 from quanlu.cases import services
 from quanlu.cases.models import Approval, Case, Party, Stage, StepRole
@@ -100,7 +102,7 @@ def approval_out(a: Approval) -> dict[str, Any]:
     }
 
 
-def event_out(e: Event) -> dict[str, Any]:
+def event_out(e: Event, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "seq": e.seq,
         "id": e.uid,
@@ -108,7 +110,7 @@ def event_out(e: Event) -> dict[str, Any]:
         "label": e.label,
         "at": e.occurred_at,
         "actor": ref(e.actor),
-        "payload": e.payload,
+        "payload": e.payload if payload is None else payload,
     }
 
 
@@ -151,7 +153,7 @@ def cases_list(
     stage: str | None = None,
     q: str = "",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
     officer = officer_of(request)
     if stage is not None and stage not in Stage.values:
@@ -160,7 +162,7 @@ def cases_list(
     return [case_out(c, officer) for c in rows]
 
 
-@router.post("/cases", response={201: s.CaseOut, **ERRORS}, summary="登记案件（程序启动）")
+@router.post("/cases", response={201: s.CaseOut, **BODY_ERRORS}, summary="登记案件（程序启动）")
 def cases_create(request: HttpRequest, payload: s.CaseIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = services.case_open(actor=officer, **payload.dict())
@@ -173,7 +175,9 @@ def cases_get(request: HttpRequest, case_id: str) -> dict[str, Any]:
     return case_out(cs.case_get_for(officer, case_id), officer)
 
 
-@router.post("/cases/{case_id}/advance", response={200: s.TransitionOut, **ERRORS}, summary="推进案件阶段")
+@router.post(
+    "/cases/{case_id}/advance", response={200: s.TransitionOut, **BODY_ERRORS}, summary="推进案件阶段"
+)
 def cases_advance(request: HttpRequest, case_id: str, payload: s.AdvanceIn) -> dict[str, Any]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
@@ -187,7 +191,7 @@ def parties_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     return [party_out(p) for p in case.parties.all()]
 
 
-@router.post("/cases/{case_id}/parties", response={201: s.PartyOut, **ERRORS}, summary="登记当事人")
+@router.post("/cases/{case_id}/parties", response={201: s.PartyOut, **BODY_ERRORS}, summary="登记当事人")
 def parties_create(request: HttpRequest, case_id: str, payload: s.PartyIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
@@ -200,7 +204,7 @@ def approvals_of_case(request: HttpRequest, case_id: str) -> list[dict[str, Any]
     return [approval_out(a) for a in case.approvals.select_related("case", "requested_by")]
 
 
-@router.post("/cases/{case_id}/approvals", response={201: s.ApprovalOut, **ERRORS}, summary="提请审批")
+@router.post("/cases/{case_id}/approvals", response={201: s.ApprovalOut, **BODY_ERRORS}, summary="提请审批")
 def approvals_create(request: HttpRequest, case_id: str, payload: s.ApprovalIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
@@ -218,7 +222,7 @@ def approvals_get(request: HttpRequest, approval_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/approvals/{approval_id}/grant", response={200: s.ApprovalOut, **ERRORS}, summary="审批同意（签署）"
+    "/approvals/{approval_id}/grant", response={200: s.ApprovalOut, **BODY_ERRORS}, summary="审批同意（签署）"
 )
 def approvals_grant(request: HttpRequest, approval_id: str, payload: s.DecisionIn) -> dict[str, Any]:
     officer = officer_of(request)
@@ -230,7 +234,9 @@ def approvals_grant(request: HttpRequest, approval_id: str, payload: s.DecisionI
     return approval_out(approval)
 
 
-@router.post("/approvals/{approval_id}/reject", response={200: s.ApprovalOut, **ERRORS}, summary="审批退回")
+@router.post(
+    "/approvals/{approval_id}/reject", response={200: s.ApprovalOut, **BODY_ERRORS}, summary="审批退回"
+)
 def approvals_reject(request: HttpRequest, approval_id: str, payload: s.DecisionIn) -> dict[str, Any]:
     officer = officer_of(request)
     approval = cs.approval_get_for(officer, approval_id)
@@ -245,8 +251,11 @@ def approvals_reject(request: HttpRequest, approval_id: str, payload: s.Decision
     "/cases/{case_id}/events", response={200: list[s.EventOut], **ERRORS}, summary="案件日志事件（时间线）"
 )
 def case_events(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
-    case = cs.case_get_for(officer_of(request), case_id)
-    return [event_out(e) for e in cs.case_timeline(case)]
+    officer = officer_of(request)
+    case = cs.case_get_for(officer, case_id)
+    # An event about a marked record the reader may not read: its metadata and the mark.
+    view = content_view(officer, cases=[case])
+    return [event_out(e.event, e.payload) for e in events_for(view, cs.case_timeline(case))]
 
 
 @router.get("/cases/{case_id}/deadlines", response={200: list[s.DeadlineOut], **ERRORS}, summary="案件期限")
@@ -255,7 +264,7 @@ def case_deadlines(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     return [deadline_out(d) for d in case.deadlines.select_related("case")]
 
 
-@router.get("/rulebooks", response={200: list[dict[str, Any]], **ERRORS}, summary="规则集")
+@router.get("/rulebooks", response={200: list[s.RulebookSummaryOut], **ERRORS}, summary="规则集")
 def rulebooks(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -271,24 +280,27 @@ def rulebooks(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/cases/{case_id}/check", response={200: dict[str, Any], **ERRORS}, summary="按规则集检查案件")
+@router.get("/cases/{case_id}/check", response={200: s.CaseCheckOut, **ERRORS}, summary="按规则集检查案件")
 def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
-    case = cs.case_get_for(officer_of(request), case_id)
+    officer = officer_of(request)
+    case = cs.case_get_for(officer, case_id)
     results = evaluate(case)
+    # A finding about a marked record the reader may not read says so instead of quoting it.
+    view = content_view(officer, cases=[case])
     return {
         "case": case.public_id,
         "number": case.number,
         "stage": case.stage,
-        "blocking": [r.as_dict() for r in results if r.blocking],
-        "results": [r.as_dict() for r in results],
+        "blocking": [result_dict(view, r) for r in results if r.blocking],
+        "results": [result_dict(view, r) for r in results],
         "next_steps": [
-            {"to_stage": to, "label": label, "blocking": [r.as_dict() for r in blocking]}
+            {"to_stage": to, "label": label, "blocking": [result_dict(view, r) for r in blocking]}
             for to, label, blocking in next_steps(case)
         ],
     }
 
 
-@router.get("/alerts", response={200: list[dict[str, Any]], **ERRORS}, summary="期限预警（黄牌、红牌）")
+@router.get("/alerts", response={200: list[s.AlertOut], **ERRORS}, summary="期限预警（黄牌、红牌）")
 def alerts(
     request: HttpRequest, level: str | None = None, limit: int = Query(100, ge=1, le=1000)
 ) -> list[dict[str, Any]]:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "quanlu.cases"
     verbose_name = "案件"
+
+    def ready(self) -> None:
+        from quanlu.cases import integrity
+
+        integrity.bind()  # which rows the ledger commits

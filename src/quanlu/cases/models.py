@@ -145,6 +145,8 @@ class Party(models.Model):
 class StageTransition(models.Model):
     """The history of a case's stages; ``Case.stage`` is the latest row's ``to_stage``."""
 
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
     from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=16, choices=Stage.choices)
@@ -153,6 +155,8 @@ class StageTransition(models.Model):
     reason = models.TextField(max_length=2000, blank=True)
 
     class Meta:
+        verbose_name = "阶段变更"
+        verbose_name_plural = verbose_name
         ordering = ["at", "id"]
 
 
@@ -232,6 +236,8 @@ class ApprovalStep(models.Model):
     """One signed opinion in the chain; (approval, index) is unique, so of two people
     acting on the same step at once exactly one is recorded."""
 
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+
     approval = models.ForeignKey(Approval, on_delete=models.PROTECT, related_name="steps")
     index = models.PositiveSmallIntegerField()
     role = models.CharField("环节", max_length=16, choices=StepRole.choices)
@@ -242,6 +248,8 @@ class ApprovalStep(models.Model):
     signature_method = models.CharField("签名方式", max_length=16, choices=SignatureMethod.choices)
 
     class Meta:
+        verbose_name = "审批步骤"
+        verbose_name_plural = verbose_name
         ordering = ["approval", "index"]
         constraints = [models.UniqueConstraint(fields=["approval", "index"], name="one_record_per_step")]
 
@@ -305,4 +313,6 @@ class ApplicationEvent(models.Model):
     recorder = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = "申请事项"
+        verbose_name_plural = verbose_name
         ordering = ["at", "id"]

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from quanlu.cases.models import Approval, ApprovalStatus, Case, Stage, StepRole
-from quanlu.core.errors import NotFound
+from quanlu.core.errors import DomainError, NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.ledger.models import Event
 from quanlu.org.models import Officer
@@ -40,6 +40,18 @@ def case_get_for(officer: Officer, public_id: Any) -> Case:
     case = case_list_for(officer).filter(public_id=uid).first()
     if case is None:
         raise NotFound()
+    return case
+
+
+def case_by_ref(ref: str) -> Case | None:
+    """A case by its 案号 or its public id, for commands an administrator runs on the
+    server (no visibility filter: the shell is not an officer's session)."""
+    case = Case.objects.filter(number=ref).first()
+    if case is None:
+        try:
+            case = Case.objects.filter(public_id=parse_uuid(ref)).first()
+        except DomainError:  # neither a case number nor an id
+            return None
     return case
 
 

@@ -44,7 +44,7 @@ from quanlu.cases.models import (
 )
 from quanlu.core.errors import Conflict, Finding, InvalidInput, PermissionDenied, Refused
 from quanlu.core.idnumbers import resident_id_problem, uscc_problem
-from quanlu.core.validation import clean_choice, clean_text
+from quanlu.core.validation import clean_choice, clean_name, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Agency, AgencyKind, Officer, Role
 from quanlu.rulebooks import evaluator
@@ -219,7 +219,9 @@ def _case_open(
         started_at=now,
         client_token=client_token,
     )
-    StageTransition.objects.create(case=case, from_stage="", to_stage=Stage.INITIATION, actor=actor, at=now)
+    opening = StageTransition.objects.create(
+        case=case, from_stage="", to_stage=Stage.INITIATION, actor=actor, at=now
+    )
     record_event(
         type=events.CASE_OPENED,
         actor=actor,
@@ -243,6 +245,7 @@ def _case_open(
             "emergency_reason": emergency_reason,
             "lead_officer": actor.public_id,
         },
+        rows=[case, opening],
     )
     if emergency:
         # Work begins first (先行启动); the approval follows as 补报, on a deadline.
@@ -272,6 +275,11 @@ def _move(
     payload: dict[str, object] = {"from": case.stage, "to": to_stage, "reason": reason}
     if warnings:
         payload["warnings"] = warnings
+    case.stage = to_stage
+    if to_stage == Stage.CLOSED:
+        case.closed_at = at
+    case.save(update_fields=["stage", "closed_at"])
+    # After the case's row is written, so the event commits the stage it moved to.
     record_event(
         type=events.CASE_ADVANCED,
         actor=actor,
@@ -279,11 +287,8 @@ def _move(
         case_uid=case.public_id,
         at=at,
         payload=payload,
+        rows=[case, transition],
     )
-    case.stage = to_stage
-    if to_stage == Stage.CLOSED:
-        case.closed_at = at
-    case.save(update_fields=["stage", "closed_at"])
     deadlines_sync(actor=actor, case=case)
     return transition
 
@@ -323,7 +328,13 @@ def case_advance(
             "不符合本机关规定，不能进入下一阶段：" + "；".join(f.message for f in blocking), blocking
         )
     # Warnings do not stop the move, but the record shows they were passed over.
-    warnings = [r.finding().as_dict() for r in results if r.status == Status.UNMET]
+    # Each names the records it is about, so that the events feed can show the mark instead
+    # of the message to readers who may not read one (quanlu.access.redaction).
+    warnings = [
+        {**r.finding().as_dict(), "subjects": ",".join(r.outcome.subjects)}
+        for r in results
+        if r.status == Status.UNMET
+    ]
     return _move(case, actor=actor, to_stage=to_stage, reason=reason, at=timezone.now(), warnings=warnings)
 
 
@@ -365,10 +376,10 @@ def _party_add(
     _require_open(case)
     kind = clean_choice(kind, label="当事人类别", field="kind", choices=PartyKind)
     id_type = clean_choice(id_type, label="证件类型", field="id_type", choices=IdType)
-    name = clean_text(name, label="名称或姓名", field="name", max_length=200)
+    name = clean_name(name, label="名称或姓名", field="name", max_length=200)
     id_number = clean_text(id_number, label="证件号码", field="id_number", max_length=64)
     id_number = _check_party_id(kind, id_type, id_number)
-    legal_representative = clean_text(
+    legal_representative = clean_name(
         legal_representative,
         label="法定代表人（负责人）",
         field="legal_representative",
@@ -407,6 +418,7 @@ def _party_add(
             "address": address,
             "phone": phone,
         },
+        rows=[party],
     )
     return party
 
@@ -481,6 +493,7 @@ def _approval_request(
             "opinion": opinion,
             "reasons": reasons,
         },
+        rows=[approval],
     )
     return approval
 
@@ -565,6 +578,7 @@ def _decide(
             "final": final,
             "status": approval.status,
         },
+        rows=[step, approval] if final else [step],
     )
     if final:
         deadlines_sync(actor=actor, case=case)
@@ -626,7 +640,7 @@ def complaint_register(
     _require_staff(actor, actor.agency, CASE_WORKERS, "登记投诉举报")
     content = clean_text(content, label="投诉、举报内容", field="content", max_length=5000)
     channel = clean_text(channel, label="受理渠道", field="channel", max_length=32)
-    complainant_name = clean_text(
+    complainant_name = clean_name(
         complainant_name, label="投诉人、举报人", field="complainant_name", max_length=100, required=named
     )
     complainant_contact = clean_text(
@@ -656,6 +670,7 @@ def complaint_register(
             "content": content,
             "received_at": complaint.received_at,
         },
+        rows=[complaint],
     )
     return complaint
 
@@ -690,6 +705,7 @@ def complaint_initiate(*, actor: Officer, complaint: Complaint, **case_fields: A
         agency=complaint.agency,
         case_uid=case.public_id,
         payload={"complaint": complaint.public_id, "case": case.public_id},
+        rows=[complaint],
     )
     return case
 
@@ -718,13 +734,7 @@ def complaint_decline(
     notice_rules = book.rules_of("complaint_decline_notice") if complaint.named else []
     if notice_rules and not (notify_method and notify_content):
         rule = notice_rules[0]
-        finding = Finding(
-            rule=rule.id,
-            message="实名投诉、举报不启动执法程序的，应记录告知投诉人、举报人的方式和内容。",
-            rulebook=rule.rulebook_id,
-            article=f"{rule.citation.source} {rule.citation.article}",
-            quote=rule.citation.quote,
-        )
+        finding = rule.finding("实名投诉、举报不启动执法程序的，应记录告知投诉人、举报人的方式和内容。")
         raise Refused(
             finding.message + "请填写「告知方式」和「告知内容」。", [finding], code="notice_required"
         )
@@ -749,6 +759,7 @@ def complaint_decline(
             "notify_content": notify_content,
             "notified_at": notified_at,
         },
+        rows=[complaint],
     )
     return complaint
 
@@ -788,5 +799,6 @@ def application_event_record(
         agency=case.agency,
         case_uid=case.public_id,
         payload={"event": event.public_id, "kind": kind, "detail": detail, "items": clean_items},
+        rows=[event],
     )
     return event

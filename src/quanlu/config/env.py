@@ -10,6 +10,16 @@ import os
 import secrets
 from pathlib import Path
 
+# Every file and folder the project's processes create is theirs alone (0600, 0700):
+# the database, blobs, staging files, exports and keys are an agency's records and secrets.
+UMASK = 0o077
+
+
+def private_umask() -> None:
+    """Set UMASK for this process (and the processes it starts): called first thing by
+    the `quanlu` command and the WSGI module."""
+    os.umask(UMASK)
+
 
 class SettingError(ValueError):
     pass
@@ -66,7 +76,7 @@ def env_secret(name: str, *, fallback_file: Path) -> str:
         return Path(file_name).read_text(encoding="utf-8").strip()
     if fallback_file.exists():
         return fallback_file.read_text(encoding="utf-8").strip()
-    fallback_file.parent.mkdir(parents=True, exist_ok=True)
+    fallback_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     generated = secrets.token_urlsafe(50)
     try:
         fd = os.open(fallback_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

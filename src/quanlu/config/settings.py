@@ -61,10 +61,13 @@ INSTALLED_APPS = [
     "quanlu.access",
     "quanlu.api",
     "quanlu.web",
+    # Serves Swagger UI (/api/v1/docs) from its own static files, not a CDN: no inline script.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "quanlu.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,6 +125,9 @@ SESSION_COOKIE_SECURE = env_bool("QUANLU_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("QUANLU_SESSION_HOURS", 12, minimum=1) * 3600
 X_FRAME_OPTIONS = "DENY"
+# HSTS: how long browsers must use HTTPS only for this site; 0 (the default) is off.
+# Turn it on only once the site is served over HTTPS for good (e.g. 31536000).
+SECURE_HSTS_SECONDS = env_int("QUANLU_HSTS_SECONDS", 0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -156,6 +162,9 @@ QUANLU_LEDGER_BATCH = env_int("QUANLU_LEDGER_BATCH", 50000, minimum=1)
 # and runs the full verification (hours).
 QUANLU_LEDGER_INTERVAL = env_int("QUANLU_LEDGER_INTERVAL", 5, minimum=1)
 QUANLU_LEDGER_VERIFY_HOURS = env_int("QUANLU_LEDGER_VERIFY_HOURS", 24, minimum=1)
+# An event still waiting for the sequencer after this long means integration is not
+# running: verify reports it (the window in which a queued event is only MAC-protected).
+QUANLU_LEDGER_STALE_SECONDS = env_int("QUANLU_LEDGER_STALE_SECONDS", 600, minimum=1)
 
 # Text records: the largest scan or outside PDF accepted, and the largest touch-screen
 # signature image (bytes).

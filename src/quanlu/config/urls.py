@@ -12,3 +12,9 @@ urlpatterns = [
     path("supervision/", include("quanlu.supervision.urls")),
     path("", include("quanlu.web.urls")),
 ]
+
+# JSON under /api/, HTML pages elsewhere (quanlu.core.errorviews).
+handler400 = "quanlu.core.errorviews.bad_request"
+handler403 = "quanlu.core.errorviews.permission_denied"
+handler404 = "quanlu.core.errorviews.page_not_found"
+handler500 = "quanlu.core.errorviews.server_error"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import stat
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import connections
 
 
 @register(Tags.security, deploy=False)
@@ -42,4 +45,43 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
         problems.append(
             Warning("QUANLU_DEBUG is on: never run a real agency's site like this.", id="quanlu.W001")
         )
+    return problems
+
+
+def private_paths() -> list[tuple[str, Path]]:
+    """(what, path) of everything that holds an agency's records or secrets on disk. The
+    key folder itself is the ledger's check (quanlu.W101); its key files are here."""
+    paths = [
+        ("QUANLU_DATA_DIR", Path(settings.DATA_DIR)),
+        ("QUANLU_BLOB_DIR", Path(settings.QUANLU_BLOB_DIR)),
+        ("QUANLU_ARCHIVE_EXPORT_DIR", Path(settings.QUANLU_ARCHIVE_EXPORT_DIR)),
+    ]
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3") and str(db["NAME"]) != ":memory:":
+        paths.append(("SQLite 数据库", Path(db["NAME"])))
+    key_dir = Path(settings.QUANLU_KEY_DIR)
+    if key_dir.is_dir():
+        paths += [("QUANLU_KEY_DIR", key) for key in sorted(key_dir.iterdir()) if key.is_file()]
+    return paths
+
+
+@register(Tags.security, deploy=False)
+def check_private_files(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Folders and files that group or other users may read or write (the project's
+    processes create them 0700/0600; older installations, or a copy, may not be)."""
+    problems: list[Warning] = []
+    for what, path in private_paths():
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:  # not created yet: it will be, privately
+            continue
+        if mode & 0o077:
+            wanted = "700" if path.is_dir() else "600"
+            problems.append(
+                Warning(
+                    f"{what} {path} can be read or written by other users (mode {mode:o}).",
+                    hint=f"chmod {wanted} {path} (and chmod -R go-rwx for a folder's contents).",
+                    id="quanlu.W002",
+                )
+            )
     return problems

@@ -6,8 +6,11 @@ HTTP status and returns ``{"code": ..., "message": ...}``.
 
 from __future__ import annotations
 
+import errno
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 
 @dataclass
@@ -74,3 +77,37 @@ class Refused(DomainError):
     def __init__(self, message: str, findings: list[Finding], *, code: str = "refused") -> None:
         super().__init__(message=message, code=code, status=409, details=[f.as_dict() for f in findings])
         self.findings = findings
+
+
+class StorageFull(DomainError):
+    """The server's disk (or the quota) is full: nothing of the request was kept, and
+    retrying at once will not help. HTTP 507 Insufficient Storage."""
+
+    MESSAGE = "服务器存储空间已满，本次上传的内容未能保存。请联系系统管理员清理空间后再上传。"
+
+    def __init__(self, message: str = MESSAGE, *, code: str = "storage_full") -> None:
+        super().__init__(message=message, code=code, status=507)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def refuse_when_disk_full(func: Callable[P, R]) -> Callable[P, R]:
+    """A full disk met while ``func`` stores bytes becomes ``StorageFull``; ``func``
+    itself must leave nothing half-stored (abort its staging files)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise StorageFull() from exc
+            raise
+
+    return wrapper

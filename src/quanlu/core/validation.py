@@ -24,6 +24,26 @@ def clean_text(value: Any, *, label: str, field: str, max_length: int, required:
     return value
 
 
+def hidden_characters(value: str) -> bool:
+    """Characters that are not seen but change what is: control characters (line
+    breaks included), format characters (the bidi embeddings, overrides and isolates
+    U+202A–U+202E and U+2066–U+2069 that reverse how a name reads, zero-width marks)
+    and line or paragraph separators. Refused in names and file names."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value)
+
+
+def clean_name(value: Any, *, label: str, field: str, max_length: int, required: bool = True) -> str:
+    """A person's or an organisation's name: ``clean_text`` on one line, with no
+    characters that could make it display as another name."""
+    value = clean_text(value, label=label, field=field, max_length=max_length, required=required)
+    if hidden_characters(value):
+        raise InvalidInput(
+            f"「{label}」含有换行、控制字符或改变文字显示方向的不可见字符，请删除后重新填写。",
+            field_name=field,
+        )
+    return value
+
+
 def clean_choice(value: Any, *, label: str, field: str, choices: Any) -> str:
     allowed = {c.value: c.label for c in choices}
     if value not in allowed:

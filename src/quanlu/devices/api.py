@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.core.errors import InvalidInput
+from quanlu.devices import schemas, services
 from quanlu.devices import selectors as ds
-from quanlu.devices import services
 from quanlu.devices.models import Checkout, Device, Incident
 from quanlu.org.models import Officer
 
@@ -108,12 +108,14 @@ def _colleague(officer: Officer, public_id: uuid.UUID | None, field: str) -> Off
     return found
 
 
-@router.get("/devices", summary="音像记录设备列表（本人可见范围）")
+@router.get(
+    "/devices", response={200: list[schemas.DeviceOut], **ERRORS}, summary="音像记录设备列表（本人可见范围）"
+)
 def devices_list(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
     return [device_out(d) for d in ds.device_list_for(officer_of(request), status=status or None)]
 
 
-@router.post("/devices", response={201: dict, **ERRORS}, summary="登记设备（统一编号）")
+@router.post("/devices", response={201: schemas.DeviceOut, **BODY_ERRORS}, summary="登记设备（统一编号）")
 def devices_register(request: HttpRequest, payload: DeviceIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     data = payload.dict()
@@ -121,7 +123,9 @@ def devices_register(request: HttpRequest, payload: DeviceIn) -> Status[dict[str
     return Status(201, device_out(services.device_register(actor=officer, **data)))
 
 
-@router.get("/devices/{device_id}", response={200: dict, **ERRORS}, summary="设备详情与使用记录")
+@router.get(
+    "/devices/{device_id}", response={200: schemas.DeviceDetailOut, **ERRORS}, summary="设备详情与使用记录"
+)
 def devices_get(request: HttpRequest, device_id: str) -> dict[str, Any]:
     device = ds.device_get_for(officer_of(request), device_id)
     out = device_out(device)
@@ -131,7 +135,9 @@ def devices_get(request: HttpRequest, device_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/devices/{device_id}/checkouts", response={201: dict, **ERRORS}, summary="领用（含电量、存储检查）"
+    "/devices/{device_id}/checkouts",
+    response={201: schemas.CheckoutOut, **BODY_ERRORS},
+    summary="领用（含电量、存储检查）",
 )
 def devices_checkout(request: HttpRequest, device_id: str, payload: CheckoutIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -151,7 +157,11 @@ def devices_checkout(request: HttpRequest, device_id: str, payload: CheckoutIn) 
     return Status(201, checkout_out(checkout))
 
 
-@router.post("/checkouts/{checkout_id}/return", response={201: dict, **ERRORS}, summary="交回登记验收")
+@router.post(
+    "/checkouts/{checkout_id}/return",
+    response={201: schemas.CheckoutOut, **BODY_ERRORS},
+    summary="交回登记验收",
+)
 def checkouts_return(request: HttpRequest, checkout_id: str, payload: ReturnIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     checkout = ds.checkout_get_for(officer, checkout_id)
@@ -161,7 +171,9 @@ def checkouts_return(request: HttpRequest, checkout_id: str, payload: ReturnIn) 
 
 
 @router.post(
-    "/devices/{device_id}/incidents", response={201: dict, **ERRORS}, summary="故障、维修、丢失、损毁、报废"
+    "/devices/{device_id}/incidents",
+    response={201: schemas.IncidentOut, **BODY_ERRORS},
+    summary="故障、维修、丢失、损毁、报废",
 )
 def devices_incident(request: HttpRequest, device_id: str, payload: IncidentIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)

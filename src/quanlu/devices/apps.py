@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DevicesConfig(AppConfig):
     name = "quanlu.devices"
     verbose_name = "音像记录设备"
+
+    def ready(self) -> None:
+        from quanlu.devices import integrity
+
+        integrity.bind()  # which rows the ledger commits

@@ -132,6 +132,8 @@ class ReturnCondition(models.TextChoices):
 class DeviceReturn(models.Model):
     """The return and acceptance check (交回登记验收, 003 第三十四条)."""
 
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+
     checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, related_name="returned")
     received_by = models.ForeignKey(
         Officer, on_delete=models.PROTECT, related_name="+", verbose_name="验收人"

@@ -154,6 +154,7 @@ def device_register(
             "purpose": purpose,
         },
         at=now,
+        rows=[device],
     )
     return device
 
@@ -217,6 +218,7 @@ def device_checkout(
             "storage_free_mb": storage_free_mb,
         },
         at=now,
+        rows=[checkout, device],
     )
     return checkout
 
@@ -260,9 +262,11 @@ def device_return(
         condition=condition,
         note=note,
     )
+    written: list[Any] = [returned]
     if device.status == DeviceStatus.CHECKED_OUT:
         device.status = DeviceStatus.AVAILABLE
         device.save(update_fields=["status"])
+        written.append(device)
     record_event(
         type=events.DEVICE_RETURNED,
         actor=actor,
@@ -279,6 +283,7 @@ def device_return(
             "late": bool(checkout.due_back_at and now > checkout.due_back_at),
         },
         at=now,
+        rows=written,
     )
     incident = {
         ReturnCondition.FAULTY: IncidentKind.FAULT,
@@ -377,5 +382,6 @@ def _incident(
             "liable_officer": liable_officer.public_id if liable_officer else None,
         },
         at=now,
+        rows=[incident, device],
     )
     return incident

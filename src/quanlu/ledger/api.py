@@ -13,9 +13,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.api.base import ERRORS, file_content, officer_of, ref
+from quanlu.api.schemas import Ref, WithheldOut
 from quanlu.ledger import proofs
-from quanlu.ledger.models import Log
+from quanlu.ledger.models import Event, Log
 from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint
 
 router = Router(tags=["防篡改日志"])
@@ -25,7 +26,7 @@ class CheckpointOut(Schema):
     id: uuid.UUID
     log: uuid.UUID
     origin: str
-    agency: dict[str, Any] | None
+    agency: Ref | None
     size: int
     root: str
     signed_at: str
@@ -37,7 +38,7 @@ class CheckpointOut(Schema):
 class LogOut(Schema):
     id: uuid.UUID
     origin: str
-    agency: dict[str, Any] | None
+    agency: Ref | None
     vkeys: list[str]
     checkpoint: CheckpointOut | None
 
@@ -56,6 +57,9 @@ class EventProofOut(Schema):
     leaf_hash: str
     proof: str
     vkeys: list[str]
+    # An event about a marked record the reader may not read: ``entry`` (its canonical
+    # bytes, payload included) is empty; the leaf hash still proves its inclusion.
+    withheld: WithheldOut | None = None
 
 
 class ConsistencyOut(Schema):
@@ -138,14 +142,33 @@ def log_consistency(
     summary="事件的包含证明（C2SP tlog-proof，可离线验证）",
 )
 def event_proof(request: HttpRequest, event_id: str, size: int | None = Query(None, ge=1)) -> dict[str, Any]:
-    event = proofs.event_get_for(officer_of(request), event_id)
-    return proofs.event_prove(event, size=size).as_dict()
+    officer = officer_of(request)
+    event = proofs.event_get_for(officer, event_id)
+    out = proofs.event_prove(event, size=size).as_dict()
+    withheld = _withheld(officer, event)
+    if withheld is not None:
+        out["entry"] = ""
+        out["withheld"] = withheld.as_dict()
+    return out
+
+
+def _withheld(officer: Any, event: Event) -> Any:
+    """The marks keeping the event's payload from ``officer`` (the one content rule)."""
+    from quanlu.access.redaction import event_withheld
+    from quanlu.access.selectors import content_view
+    from quanlu.cases.models import Case
+
+    case = Case.objects.filter(public_id=event.case_uid).first() if event.case_uid else None
+    if case is None:
+        return None
+    return event_withheld(content_view(officer, cases=[case]), event.payload)
 
 
 @router.get(
     "/ledger/events/{event_id}/proof.tlog-proof",
-    response={200: str, **ERRORS},
+    response={200: None, **ERRORS},
     summary="事件的包含证明文件（text/plain，c2sp.org/tlog-proof@v1）",
+    openapi_extra=file_content("tlog-proof 文件（c2sp.org/tlog-proof@v1）", "text/plain", text=True),
 )
 def event_proof_file(request: HttpRequest, event_id: str) -> HttpResponse:
     event = proofs.event_get_for(officer_of(request), event_id)

@@ -6,6 +6,10 @@ class LedgerConfig(AppConfig):
     verbose_name = "防篡改日志"
 
     def ready(self) -> None:
+        from quanlu.ledger import integrity
+
+        integrity.bind()  # which rows the ledger commits
+
         from django.conf import settings
 
         from quanlu.core import jobs

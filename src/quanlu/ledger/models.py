@@ -166,6 +166,10 @@ class Pending(models.Model):
         "org.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     leaf_hash = models.BinaryField("叶子哈希", max_length=32)
+    # HMAC-SHA256 of (seq, uid, leaf hash) under the queue key in QUANLU_KEY_DIR: someone
+    # who can edit the database but not read the key cannot rewrite an event and its
+    # queued hash together before the sequencer signs it (see ledger/queue.py).
+    mac = models.BinaryField("队列认证码", max_length=32, default=b"")
 
     class Meta:
         verbose_name = "待入树事件"
@@ -274,3 +278,19 @@ class Verification(models.Model):
     class Meta:
         verbose_name = "校验记录"
         verbose_name_plural = verbose_name
+
+
+class RowState(models.Model):
+    """A covered row's canonical content as an event committed it (see records.py).
+
+    The event's payload holds only the digest; this copy lets verify name the fields
+    that changed. It is authenticated by that digest, so editing it is noticed too."""
+
+    event_seq = models.BigIntegerField("事件序号")
+    key = models.CharField("记录", max_length=200)
+    content = models.TextField("规范内容", blank=True)  # empty: the row was removed
+
+    class Meta:
+        verbose_name = "记录状态"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["key", "event_seq"], name="ledger_rowstate_key_seq")]

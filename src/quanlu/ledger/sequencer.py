@@ -25,17 +25,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from quanlu.core.errors import DomainError
-from quanlu.ledger import keys, merkle, note, sm2
+from quanlu.ledger import directory, keys, merkle, note, queue, sm2
 from quanlu.ledger.models import Checkpoint, Cosignature, Key, KeyAlgorithm, Log, Pending, Witness
 from quanlu.ledger.tree import StoredTree
-from quanlu.org.models import Agency, AgencyKind, Region
 
 log = logging.getLogger("quanlu.ledger")
 alert_log = logging.getLogger("quanlu.ledger.alert")
 
 _LOCK = threading.Lock()
 _TAKE = (
-    f"SELECT event_seq, event_uid, event_type, agency_id, leaf_hash FROM {Pending._meta.db_table}"  # noqa: S608
+    f"SELECT event_seq, event_uid, event_type, agency_id, leaf_hash, mac FROM {Pending._meta.db_table}"  # noqa: S608
     " ORDER BY event_seq LIMIT %s"
 )
 # pg_advisory_xact_lock key: "quanlu ledger sequencer".
@@ -54,16 +53,24 @@ def _base() -> str:
     return str(settings.QUANLU_LEDGER_ORIGIN).rstrip("/")
 
 
-def log_origin(agency: Agency | None) -> str:
-    return f"{_base()}/{agency.public_id}" if agency is not None else f"{_base()}/system"
+def log_origin(agency_id: int | None) -> str:
+    if agency_id is None:
+        return f"{_base()}/system"
+    return f"{_base()}/{directory.current().public_id(agency_id)}"
 
 
 def log_slug(log_row: Log) -> str:
-    return "system" if log_row.agency_id is None else str(log_row.agency.public_id)  # type: ignore[union-attr]
+    if log_row.agency_id is None:
+        return "system"
+    return str(directory.current().public_id(log_row.agency_id))
 
 
-def witness_name(agency: Agency) -> str:
-    return f"{_base()}/witness/{agency.public_id}"
+def witness_slug(witness: Witness) -> str:
+    return str(directory.current().public_id(witness.agency_id))
+
+
+def witness_name(agency_id: int) -> str:
+    return f"{_base()}/witness/{directory.current().public_id(agency_id)}"
 
 
 # --- logs, witnesses and their keys ------------------------------------------------------
@@ -85,8 +92,7 @@ def log_for_agency(agency_id: int | None) -> Log:
         else qs.filter(agency_id=agency_id).first()
     )
     if found is None:
-        agency = Agency.objects.get(pk=agency_id) if agency_id is not None else None
-        found = Log.objects.create(origin=log_origin(agency), agency=agency)
+        found = Log.objects.create(origin=log_origin(agency_id), agency_id=agency_id)
         log.info("ledger: new log %s", found.origin)
     ensure_log_keys(found)
     return found
@@ -133,39 +139,25 @@ def log_verifiers(log_row: Log) -> list[note.Verifier]:
     return verifiers
 
 
-def supervisor_of(agency: Agency) -> Agency | None:
-    """Who witnesses an agency's log: its parent agency, else the justice bureau of its
-    region (or of the nearest region above that has one)."""
-    if agency.parent_id is not None:
-        return agency.parent
-    region: Region | None = agency.region
-    while region is not None:
-        bureau = (
-            Agency.objects.filter(kind=AgencyKind.JUSTICE, region=region)
-            .exclude(pk=agency.pk)
-            .order_by("pk")
-            .first()
-        )
-        if bureau is not None:
-            return bureau
-        region = region.parent
-    return None
+def supervisor_of(agency_id: int) -> int | None:
+    """Who witnesses an agency's log (org decides: see ``org.selectors.supervisor_of``)."""
+    return directory.current().supervisor(agency_id)
 
 
-def witness_for(agency: Agency) -> Witness:
-    witness = Witness.objects.filter(agency=agency).first()
+def witness_for(agency_id: int) -> Witness:
+    witness = Witness.objects.filter(agency_id=agency_id).first()
     if witness is None:
-        witness = Witness.objects.create(agency=agency, name=witness_name(agency))
+        witness = Witness.objects.create(agency_id=agency_id, name=witness_name(agency_id))
     if not witness.keys.exists():
         signer = keys.create_or_load(
-            keys.witness_key_file(str(agency.public_id)), witness.name, "cosignature"
+            keys.witness_key_file(witness_slug(witness)), witness.name, "cosignature"
         )
         _add_key(witness=witness, algorithm=KeyAlgorithm.COSIGNATURE, vkey=keys.vkey_of(signer))
     return witness
 
 
 def witness_signer(witness: Witness) -> note.Signer:
-    signer = keys.load(keys.witness_key_file(str(witness.agency.public_id)))
+    signer = keys.load(keys.witness_key_file(witness_slug(witness)))
     if not witness.keys.filter(vkey=keys.vkey_of(signer)).exists():
         raise LedgerError(f"见证者「{witness.name}」的私钥文件与数据库登记的公钥不符。", code="key_mismatch")
     return signer
@@ -286,18 +278,36 @@ def _integrate_batch(batch_size: int, result: IntegrateResult) -> int:
             rows = cursor.fetchall()
         if not rows:
             return 0
+        _check_queue(rows)
         groups: dict[int | None, list[tuple[int, object, str, bytes]]] = {}
-        for seq, uid, type_, agency_pk, h in rows:
+        for seq, uid, type_, agency_pk, h, _mac in rows:
             groups.setdefault(agency_pk, []).append((seq, uid, type_, bytes(h)))
         for group, leaves in groups.items():
             log_row = log_for_agency(group)
             checkpoint = _append(log_row, leaves)
             result.checkpoints.append(checkpoint)
             result.integrated += len(leaves)
-            if log_row.agency is not None:
-                _cosign(checkpoint, log_row.agency, result)
+            if log_row.agency_id is not None:
+                _cosign(checkpoint, log_row.agency_id, result)
         _dequeue([r[0] for r in rows])
     return len(rows)
+
+
+def _check_queue(rows: Sequence[tuple[int, object, str, int | None, bytes, bytes]]) -> None:
+    """Refuse to sign a queue entry whose code does not match (see queue.py): it was
+    rewritten by someone without the key. Integration stops (fail closed) until an
+    operator has looked; ``quanlu ledger verify`` names the entry."""
+    key = queue.queue_key(create=False)
+    for seq, uid, type_, _agency, h, code in rows:
+        if not queue.valid(key, seq, uid if isinstance(uid, str) else str(uid), bytes(h), bytes(code)):
+            alert_log.critical(
+                "ledger: queue entry of event #%d (%s) fails its code: refusing to integrate", seq, type_
+            )
+            raise LedgerError(
+                f"待入树队列中事件 #{seq}（{type_}）的认证码不符：事件或其队列哈希在入树前被改动，"
+                "已停止入树，请运行 quanlu ledger verify。",
+                code="queue_forged",
+            )
 
 
 def _append(log_row: Log, leaves: Sequence[tuple[int, object, str, bytes]]) -> Checkpoint:
@@ -325,8 +335,8 @@ def _append(log_row: Log, leaves: Sequence[tuple[int, object, str, bytes]]) -> C
     return checkpoint_sign(log_row, compact.size, compact.root())
 
 
-def _cosign(checkpoint: Checkpoint, agency: Agency, result: IntegrateResult) -> None:
-    supervisor = supervisor_of(agency)
+def _cosign(checkpoint: Checkpoint, agency_id: int, result: IntegrateResult) -> None:
+    supervisor = supervisor_of(agency_id)
     if supervisor is None:
         return
     witness = witness_for(supervisor)

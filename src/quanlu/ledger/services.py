@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -11,14 +12,16 @@ from django.utils import timezone
 
 from quanlu.core.canonical import jsonable
 from quanlu.core.validation import clean_text
-from quanlu.ledger import events
+from quanlu.ledger import events, queue, records
 from quanlu.ledger.leaves import entry_bytes, leaf_hash_of
-from quanlu.ledger.models import Anchor, Event, Key, Log, Pending, Verification
+from quanlu.ledger.models import Anchor, Event, Key, Log, Pending, RowState, Verification
 from quanlu.ledger.sequencer import IntegrateResult, integrate
 from quanlu.ledger.types import EventType, lookup
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    from django.db.models import Model
 
     from quanlu.ledger.anchors import AnchorCheck
     from quanlu.ledger.verify import Report
@@ -33,14 +36,25 @@ def record_event(
     case_uid: uuid.UUID | None = None,
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    rows: Iterable[Model] = (),
+    removed: Iterable[Model] = (),
 ) -> Event:
     """Append an event. Must run inside the service's transaction, so the write
-    and its event commit together or not at all."""
+    and its event commit together or not at all.
+
+    ``rows`` are the covered rows the service wrote (created or changed), read back
+    now and committed by digest (``removed``: rows it deleted); call it after the
+    last write to them. See ``quanlu.ledger.records``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must be called inside the service's transaction")
     if lookup(type.name) is not type:
         raise ValueError(f"unregistered event type {type.name}")
     body = jsonable(payload or {})
+    commitments = records.commit(rows, removed)
+    if commitments:
+        if records.ROWS_KEY in body:
+            raise ValueError(f"payload key {records.ROWS_KEY!r} is reserved for committed rows")
+        body[records.ROWS_KEY] = {c.key: c.digest for c in commitments}
     event = Event.objects.create(
         type=type.name,
         occurred_at=at or timezone.now(),
@@ -61,13 +75,24 @@ def record_event(
         case=case_uid,
         payload=body,
     )
+    leaf = leaf_hash_of(entry)
     Pending.objects.create(
         event_seq=event.seq,
         event_uid=event.uid,
         event_type=event.type,
         agency=agency,
-        leaf_hash=leaf_hash_of(entry),
+        leaf_hash=leaf,
+        mac=queue.mac(queue.queue_key(), event.seq, event.uid, leaf),
     )
+    if commitments:
+        RowState.objects.bulk_create(
+            RowState(
+                event_seq=event.seq,
+                key=c.key,
+                content="" if c.content is None else records.content_bytes(c.content).decode("utf-8"),
+            )
+            for c in commitments
+        )
     return event
 
 
@@ -90,9 +115,9 @@ def anchor_export(*, actor: Officer | None, log: Log, recipient: str) -> tuple[A
         checkpoint = checkpoint_at(log)
         anchor = Anchor.objects.create(checkpoint=checkpoint, recipient=recipient, exported_by=actor)
         witnesses: list[str] = []
-        supervisor = supervisor_of(log.agency) if log.agency is not None else None
+        supervisor = supervisor_of(log.agency_id) if log.agency_id is not None else None
         if supervisor is not None:
-            witnesses = list(Key.objects.filter(witness__agency=supervisor).values_list("vkey", flat=True))
+            witnesses = list(Key.objects.filter(witness__agency_id=supervisor).values_list("vkey", flat=True))
         record_event(
             type=events.ANCHOR_EXPORTED,
             actor=actor,

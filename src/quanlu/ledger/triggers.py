@@ -24,6 +24,7 @@ TABLES = (
     "ledger_cosignature",
     "ledger_anchor",
     "ledger_verification",
+    "ledger_rowstate",
 )
 
 

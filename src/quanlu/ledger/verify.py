@@ -17,32 +17,41 @@ every item that does not match.
    against the ``blob:blob:stored`` event. A blob whose disposal is ledgered
    (``blob:blob:disposed``, naming a disposition and two distinct approvers) is
    counted as disposed when its bytes are gone, not as tampered.
+6. Records: every row of every covered model (``ledger.records``) is read as it is now
+   and compared with the digest the latest event naming it committed; a changed row
+   is named with its fields (from ``ledger.RowState``), a row no event committed and a
+   committed row that is gone without a removing event are named too.
+7. The queue: each waiting entry's code (``ledger.queue``) must match, and an entry
+   older than QUANLU_LEDGER_STALE_SECONDS means the sequencer is not running.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import heapq
+import json
 import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from quanlu.blobs.models import Blob
-from quanlu.blobs.store import BlobError, get_store
-from quanlu.ledger import keys, merkle, note, sm2
+from quanlu.ledger import contents, keys, merkle, note, queue, records, sm2
 from quanlu.ledger.leaves import RawEntries, leaf_hash_of, raw_entry_sql
 from quanlu.ledger.models import (
     Checkpoint,
     Key,
     KeyAlgorithm,
     Log,
+    RowState,
     Witness,
 )
-from quanlu.ledger.sequencer import log_slug
+from quanlu.ledger.sequencer import log_slug, witness_slug
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 BLOB_STORED = "blob:blob:stored"
@@ -66,6 +75,7 @@ class Report:
     cosignatures: int = 0
     blobs: int = 0
     disposed: int = 0  # blobs whose bytes were removed by an approved, ledgered disposal
+    rows: int = 0  # live rows of covered models compared with their latest event
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -114,7 +124,7 @@ def _trusted_keys(report: Report) -> tuple[dict[int, list[note.Verifier]], dict[
         log_keys[log_row.pk] = _keys_for(report, f"日志「{log_row.origin}」", db_keys, files)
     for witness in Witness.objects.select_related("agency"):
         db_keys = list(Key.objects.filter(witness=witness).values_list("vkey", "algorithm"))
-        files = [(keys.witness_key_file(str(witness.agency.public_id)), KeyAlgorithm.COSIGNATURE)]
+        files = [(keys.witness_key_file(witness_slug(witness)), KeyAlgorithm.COSIGNATURE)]
         witness_keys[witness.pk] = _keys_for(report, f"见证者「{witness.name}」", db_keys, files)
     return log_keys, witness_keys
 
@@ -172,10 +182,12 @@ def _raw(sql: str, params: Sequence[Any] = (), size: int = 20000) -> Iterator[tu
 def _queue_rows() -> Iterator[tuple[Any, ...]]:
     """Leaves and queued events, merged by event sequence number."""
     leaves = _raw(
-        "SELECT event_seq, 'leaf', log_id, idx, event_uid, event_type, leaf_hash FROM ledger_leaf ORDER BY event_seq"
+        "SELECT event_seq, 'leaf', log_id, idx, event_uid, event_type, leaf_hash, NULL FROM ledger_leaf"
+        " ORDER BY event_seq"
     )
     pending = _raw(
-        "SELECT event_seq, 'pending', NULL, NULL, event_uid, event_type, leaf_hash FROM ledger_pending ORDER BY event_seq"
+        "SELECT event_seq, 'pending', NULL, NULL, event_uid, event_type, leaf_hash, mac FROM ledger_pending"
+        " ORDER BY event_seq"
     )
     return heapq.merge(leaves, pending, key=lambda r: r[0])
 
@@ -192,22 +204,83 @@ def _blob_refs(value: Any, out: set[str]) -> None:
             _blob_refs(v, out)
 
 
-def _check_events(
-    report: Report, origins: dict[int, str]
-) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
-    refs: dict[str, int] = {}  # sha256 -> first event seq naming it
-    stored: dict[str, dict[str, Any]] = {}  # sha256 -> blob:blob:stored payload
+@dataclass
+class _Seen:
+    """What the event scan hands to the later checks."""
+
+    refs: dict[str, int] = field(default_factory=dict)  # sha256 -> first event seq naming it
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # sha256 -> blob:blob:stored payload
+    # row key -> (digest or None if removed, seq of the latest event committing it)
+    rows: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+
+
+class _Queue:
+    """Checks each waiting entry's code and age."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.stale_before = timezone.now() - dt.timedelta(seconds=settings.QUANLU_LEDGER_STALE_SECONDS)
+        self.stale: list[int] = []
+        try:
+            self.key: bytes | None = queue.queue_key(create=False)
+        except keys.KeyFileError as exc:
+            self.key = None
+            self.missing = exc.message
+
+    def check(self, seq: int, uid: str, type_: str, at: Any, q: tuple[Any, ...]) -> None:
+        if self.key is None:
+            self.report.add("queue_key", f"{_event_name(seq, uid, type_)}在待入树队列中，但{self.missing}")
+            self.key = b""
+            return
+        if self.key and not queue.valid(self.key, seq, uid, bytes(q[6]), bytes(q[7] or b"")):
+            self.report.add(
+                "queue_forged",
+                f"{_event_name(seq, uid, type_)}的待入树队列条目认证码不符：事件或其队列哈希在入树前被改动"
+                "（序列器将拒绝签署）。",
+                event_seq=seq,
+                event_uid=uid,
+                event_type=type_,
+            )
+        when = _aware(at)
+        if when is not None and when < self.stale_before:
+            self.stale.append(seq)
+
+    def finish(self) -> None:
+        if self.stale:
+            self.report.add(
+                "pending_stale",
+                f"{len(self.stale)} 个事件等待入树已超过 {settings.QUANLU_LEDGER_STALE_SECONDS} 秒（最早的是事件 "
+                f"#{self.stale[0]}）：后台入树没有运行，这些事件尚未被签名检查点覆盖。",
+                event_seq=self.stale[0],
+                count=len(self.stale),
+            )
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+    if not isinstance(value, dt.datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _check_events(report: Report, origins: dict[int, str]) -> _Seen:
+    seen = _Seen()
+    refs, stored = seen.refs, seen.stored
     changed: list[_Changed] = []
     raw = RawEntries(connection.vendor)
-    queue = _queue_rows()
-    q = next(queue, None)
+    queue_check = _Queue(report)
+    queue_rows = _queue_rows()
+    q = next(queue_rows, None)
     # Two cursors at once: the events (below) and the merged leaves/queue (above).
     for row in _raw(raw_entry_sql(connection.vendor)):
         seq, type_, text = row[0], row[2], row[7]
         report.events += 1
         while q is not None and q[0] < seq:
             _deleted(report, q, origins)
-            q = next(queue, None)
+            q = next(queue_rows, None)
         uid = raw.uuid_text(row[1])
         try:
             payload = raw.payload(text)
@@ -221,6 +294,11 @@ def _check_events(
                 event_uid=uid,
                 event_type=type_,
             )
+        if payload is not None and (not isinstance(text, str) or '"rows"' in text):
+            committed = payload.get(records.ROWS_KEY) if isinstance(payload, dict) else None
+            if isinstance(committed, dict):
+                for key, digest in committed.items():
+                    seen.rows[key] = (digest if isinstance(digest, str) else None, seq)
         if payload is not None and (not isinstance(text, str) or '"sha256"' in text):
             refs_here: set[str] = set()
             _blob_refs(payload, refs_here)
@@ -239,8 +317,10 @@ def _check_events(
                 event_type=type_,
             )
             continue
-        _, where, log_id, idx, q_uid, q_type, recorded = q
-        q = next(queue, None)
+        _, where, log_id, idx, q_uid, q_type, recorded, _code = q
+        if where == "pending":
+            queue_check.check(seq, uid or "", type_, row[3], q)
+        q = next(queue_rows, None)
         recorded = bytes(recorded)
         if where == "leaf":
             report.leaves += 1
@@ -254,13 +334,14 @@ def _check_events(
             changed.append(_Changed(seq, uid, type_, recorded, actual, place, raw.uuid_text(q_uid), q_type))
     while q is not None:
         _deleted(report, q, origins)
-        q = next(queue, None)
+        q = next(queue_rows, None)
     _report_changed(report, changed)
-    return refs, stored
+    queue_check.finish()
+    return seen
 
 
 def _deleted(report: Report, q: tuple[Any, ...], origins: dict[int, str]) -> None:
-    seq, where, log_id, idx, uid, type_, recorded = q
+    seq, where, log_id, idx, uid, type_, recorded, _code = q
     uid, recorded = RawEntries(connection.vendor).uuid_text(uid), bytes(recorded)
     if where == "leaf":
         report.leaves += 1
@@ -575,9 +656,12 @@ def _authorised_disposal(payload: Any) -> bool:
 
 
 def _check_blobs(report: Report, refs: dict[str, int], stored: dict[str, dict[str, Any]]) -> None:
-    store = get_store()
+    store = contents.current()
     disposed = stored.pop(DISPOSED_KEY, {})
-    rows = {b.sha256: b for b in Blob.objects.filter(sha256__in=list(refs))} if refs else {}
+    if store is None:
+        report.warnings.append("没有登记内容存储，未重算存储内容的摘要。")
+        return
+    rows = store.registered(list(refs)) if refs else {}
     for sha, seq in sorted(refs.items(), key=lambda kv: kv[1]):
         row = rows.get(sha)
         event = stored.get(sha)
@@ -593,24 +677,23 @@ def _check_blobs(report: Report, refs: dict[str, int], stored: dict[str, dict[st
             )
             continue
         report.blobs += 1
+        size_row, sm3_row = row if row is not None else (None, "")
         if (
             row is not None
             and event is not None
-            and (row.size != event.get("size") or (event.get("sm3") or "") != (row.sm3 or ""))
+            and (size_row != event.get("size") or (event.get("sm3") or "") != (sm3_row or ""))
         ):
             report.add(
                 "blob_row_changed",
-                f"存储内容 {sha} 的登记（{row.size} 字节，SM3 {row.sm3 or '无'}）与存储事件 #{event['event_seq']} "
+                f"存储内容 {sha} 的登记（{size_row} 字节，SM3 {sm3_row or '无'}）与存储事件 #{event['event_seq']} "
                 f"记录的（{event.get('size')} 字节，SM3 {event.get('sm3') or '无'}）不符。",
                 **ident,
             )
-        sizes = {
-            s for s in ((row.size if row else None), (event.get("size") if event else None)) if s is not None
-        }
-        sm3_expected = (event.get("sm3") if event else None) or (row.sm3 if row else "")
+        sizes = {s for s in (size_row, (event.get("size") if event else None)) if s is not None}
+        sm3_expected = (event.get("sm3") if event else None) or sm3_row
         try:
             fh = store.open(sha)
-        except BlobError:
+        except FileNotFoundError:
             report.add(
                 "blob_missing", f"存储内容 {sha}（事件 #{ident['event_seq']} 引用）的文件缺失。", **ident
             )
@@ -649,21 +732,119 @@ def _check_blobs(report: Report, refs: dict[str, int], stored: dict[str, dict[st
             )
 
 
+# --- 6. records --------------------------------------------------------------------------
+
+
+def _row_name(spec: records.Covered, key: str) -> str:
+    verbose = spec.model._meta.verbose_name
+    return f"{verbose}（{spec.label}）记录 {key.split('/', 1)[1]}"
+
+
+def _check_rows(report: Report, latest: dict[str, tuple[str | None, int]]) -> None:
+    """Every live row against the latest event committing it (see records.py)."""
+    for spec in records.covered():
+        key_index = spec.columns.index(spec.key)
+        for row in records.rows_of(spec):
+            report.rows += 1
+            content = records.content_of(spec, row)
+            key = spec.key_of(records.content_value(row[key_index]))
+            committed = latest.pop(key, None)
+            if committed is None:
+                report.add(
+                    "row_unrecorded",
+                    f"{_row_name(spec, key)}没有任何日志事件记录它的写入（可能是绕过服务直接写入数据库）。",
+                    table=spec.model._meta.db_table,
+                    row=key,
+                )
+                continue
+            digest, seq = committed
+            if digest is None:
+                report.add(
+                    "row_reappeared",
+                    f"{_row_name(spec, key)}已由事件 #{seq} 记录为删除，现在却仍在数据库中。",
+                    table=spec.model._meta.db_table,
+                    row=key,
+                    event_seq=seq,
+                )
+            elif records.digest_of(content) != digest:
+                _row_changed(report, spec, key, content, digest, seq)
+    for key, (digest, seq) in sorted(latest.items(), key=lambda kv: kv[1][1]):
+        label = key.split("/", 1)[0]
+        owner = records.spec_by_label(label)
+        if owner is None:
+            report.warnings.append(f"事件 #{seq} 记录的 {key} 不属于任何受保护的数据表（表已改名或停用）。")
+        elif digest is not None:
+            report.add(
+                "row_deleted",
+                f"{_row_name(owner, key)}（最近由事件 #{seq} 记录）已从数据库中删除，且没有记录删除的事件。",
+                table=owner.model._meta.db_table,
+                row=key,
+                event_seq=seq,
+            )
+
+
+def _row_changed(
+    report: Report, spec: records.Covered, key: str, content: dict[str, Any], digest: str, seq: int
+) -> None:
+    ident = {"table": spec.model._meta.db_table, "row": key, "event_seq": seq, "expected": digest}
+    state = RowState.objects.filter(key=key, event_seq=seq).values_list("content", flat=True).first()
+    fields: list[str] = []
+    if state is not None and hashlib.sha256(state.encode("utf-8")).hexdigest() == digest:
+        then = json.loads(state)
+        fields = sorted(k for k in set(then) | set(content) if then.get(k) != content.get(k))
+    names = "、".join(_field_label(spec, f) for f in fields) or "（记录内容的副本也被改动，无法指出具体字段）"
+    report.add(
+        "row_changed",
+        f"{_row_name(spec, key)}与事件 #{seq} 记录的内容不符，被改动的字段：{names}。",
+        fields=",".join(fields),
+        actual=records.digest_of(content),
+        **ident,
+    )
+
+
+def _field_label(spec: records.Covered, attname: str) -> str:
+    for f in spec.model._meta.concrete_fields:
+        if f.attname == attname:
+            return f"{f.verbose_name}（{attname}）"
+    return attname
+
+
+def verify_records() -> Report:
+    """Only the record comparison (6.), reading just the events that commit rows: for the
+    test suite, which checks after every test that the services committed what they wrote."""
+    report = Report()
+    latest: dict[str, tuple[str | None, int]] = {}
+    sql = "SELECT seq, payload FROM ledger_event WHERE payload LIKE %s ORDER BY seq"
+    if connection.vendor == "postgresql":
+        sql = "SELECT seq, payload::text FROM ledger_event WHERE payload::text LIKE %s ORDER BY seq"
+    for seq, text in _raw(sql, ['%"rows"%']):
+        payload = json.loads(text) if isinstance(text, str | bytes) else text
+        committed = payload.get(records.ROWS_KEY) if isinstance(payload, dict) else None
+        if isinstance(committed, dict):
+            for key, digest in committed.items():
+                latest[key] = (digest if isinstance(digest, str) else None, seq)
+    _check_rows(report, latest)
+    return report
+
+
 # --- entry point -------------------------------------------------------------------------
 
 
-def verify(*, blobs: bool = True) -> Report:
-    """Check everything; never raises for what it finds (it reports it)."""
+def verify(*, blobs: bool = True, rows: bool = True) -> Report:
+    """Check everything; never raises for what it finds (it reports it). ``rows=False``
+    leaves out the record comparison (6.), for the benchmark's ledger-only baseline."""
     started = time.monotonic()
     report = Report()
     logs = list(Log.objects.select_related("agency").order_by("pk"))
     report.logs = len(logs)
     origins = {lg.pk: lg.origin for lg in logs}
     log_keys, witness_keys = _trusted_keys(report)
-    refs, stored = _check_events(report, origins)
+    seen = _check_events(report, origins)
     for log_row in logs:
         _check_log(report, log_row, log_keys.get(log_row.pk, []), witness_keys)
+    if rows:
+        _check_rows(report, seen.rows)
     if blobs:
-        _check_blobs(report, refs, stored)
+        _check_blobs(report, seen.refs, seen.stored)
     report.seconds = round(time.monotonic() - started, 3)
     return report

@@ -11,12 +11,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from quanlu.api.base import ERRORS, officer_of, signature_method
+from quanlu.access.selectors import ContentView, content_view
+from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, signature_method
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import InvalidInput
+from quanlu.media import schemas, services
 from quanlu.media import selectors as ms
-from quanlu.media import services
-from quanlu.media.models import Gap, Interruption
+from quanlu.media.models import Gap, Interruption, MediaRecord
 from quanlu.media.uploads import record_json
 from quanlu.org.models import Officer
 
@@ -79,17 +80,30 @@ def interruption_out(i: Interruption) -> dict[str, Any]:
     }
 
 
-@router.get("/cases/{case_id}/media", summary="本案的音像记录")
+def media_out(record: MediaRecord, view: ContentView) -> dict[str, Any]:
+    """A record's metadata, and ``withheld`` (the mark and the reason) when it is marked
+    and the reader may not have its content (bytes, poster, place)."""
+    withheld = view.withheld(record)
+    return {**record_json(record), "withheld": withheld.as_dict() if withheld else None}
+
+
+@router.get(
+    "/cases/{case_id}/media", response={200: list[schemas.MediaOut], **ERRORS}, summary="本案的音像记录"
+)
 def media_of_case(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
-    return [record_json(r) for r in ms.media_list_for(officer, case=case)]
+    view = content_view(officer, cases=[case])
+    return [media_out(r, view) for r in ms.media_list_for(officer, case=case)]
 
 
-@router.get("/media/records/{record_id}", response={200: dict, **ERRORS}, summary="音像记录详情")
+@router.get(
+    "/media/records/{record_id}", response={200: schemas.MediaDetailOut, **ERRORS}, summary="音像记录详情"
+)
 def media_get(request: HttpRequest, record_id: str) -> dict[str, Any]:
-    record = ms.media_get_for(officer_of(request), record_id)
-    out = record_json(record)
+    officer = officer_of(request)
+    record = ms.media_get_for(officer, record_id)
+    out = media_out(record, content_view(officer, items=[record]))
     link = ms.current_link(record)
     out["link"] = (
         {"stage": link.stage, "step_label": link.step_label, "document_uid": link.document_uid}
@@ -100,7 +114,9 @@ def media_get(request: HttpRequest, record_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/media/records/{record_id}/links", response={201: dict, **ERRORS}, summary="关联执法环节、文字记录"
+    "/media/records/{record_id}/links",
+    response={201: schemas.MediaLinkOut, **BODY_ERRORS},
+    summary="关联执法环节、文字记录",
 )
 def media_link(request: HttpRequest, record_id: str, payload: LinkIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -110,7 +126,9 @@ def media_link(request: HttpRequest, record_id: str, payload: LinkIn) -> Status[
 
 
 @router.post(
-    "/media/records/{record_id}/assign", response={200: dict, **ERRORS}, summary="将入库的音像记录归入案件"
+    "/media/records/{record_id}/assign",
+    response={200: schemas.MediaRecordOut, **BODY_ERRORS},
+    summary="将入库的音像记录归入案件",
 )
 def media_assign(request: HttpRequest, record_id: str, payload: AssignIn) -> dict[str, Any]:
     officer = officer_of(request)
@@ -119,13 +137,21 @@ def media_assign(request: HttpRequest, record_id: str, payload: AssignIn) -> dic
     return record_json(services.media_assign(actor=officer, record=record, case=case))
 
 
-@router.get("/cases/{case_id}/media/gaps", summary="本案音像记录的中断")
+@router.get(
+    "/cases/{case_id}/media/gaps",
+    response={200: list[schemas.GapOut], **ERRORS},
+    summary="本案音像记录的中断",
+)
 def media_gaps(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     case = cs.case_get_for(officer_of(request), case_id)
     return [gap_out(g) for g in ms.gaps_of(case)]
 
 
-@router.post("/media/gaps/{gap_id}/interruptions", response={201: dict, **ERRORS}, summary="说明中断原因")
+@router.post(
+    "/media/gaps/{gap_id}/interruptions",
+    response={201: schemas.InterruptionOut, **BODY_ERRORS},
+    summary="说明中断原因",
+)
 def media_explain(request: HttpRequest, gap_id: str, payload: InterruptionIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     gap = ms.gap_get_for(officer, gap_id)

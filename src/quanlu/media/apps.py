@@ -6,4 +6,14 @@ class MediaConfig(AppConfig):
     verbose_name = "音像记录"
 
     def ready(self) -> None:
+        from quanlu.media import integrity
+
+        integrity.bind()  # which rows the ledger commits
+
+        from quanlu.core import jobs
         from quanlu.media import compliance  # noqa: F401  (registers the rule kind's evaluator)
+        from quanlu.media.services import uploads_clean
+
+        # Also run at the job runner's start: the staging files of uploads cut off by a
+        # killed server are swept then.
+        jobs.register("media.uploads_clean", every=15 * 60, func=uploads_clean)

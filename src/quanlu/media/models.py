@@ -316,6 +316,7 @@ class Interruption(models.Model):
 
 
 class InterruptionSignature(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     interruption = models.ForeignKey(Interruption, on_delete=models.PROTECT, related_name="signatures")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="签字人")
     certificate_no = models.CharField("执法证件编号", max_length=32)
@@ -323,6 +324,8 @@ class InterruptionSignature(models.Model):
     method = models.CharField("签名方式", max_length=16, choices=SignatureMethod.choices)
 
     class Meta:
+        verbose_name = "中断说明签字"
+        verbose_name_plural = verbose_name
         ordering = ["signed_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["interruption", "officer"], name="one_signature_per_officer")

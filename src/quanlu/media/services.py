@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import unicodedata
 import uuid
 from dataclasses import asdict, dataclass
@@ -25,8 +26,8 @@ from django.utils import timezone
 from quanlu.blobs.services import blob_register, blob_store_bytes
 from quanlu.blobs.store import BlobError, BlobWriter, get_store
 from quanlu.cases.models import Case, SignatureMethod, Stage
-from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
-from quanlu.core.validation import clean_choice, clean_text, parse_uuid
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, refuse_when_disk_full
+from quanlu.core.validation import clean_choice, clean_text, hidden_characters, parse_uuid
 from quanlu.devices.models import Device
 from quanlu.devices.selectors import checkouts_covering
 from quanlu.ledger.services import record_event
@@ -55,6 +56,10 @@ MEDIA_WORKERS = (Role.OFFICER, Role.HANDLER)
 MIN_WRITTEN_SIGNERS = 2
 # A capture time this far ahead of the server is a wrong camera clock, not the future.
 CLOCK_TOLERANCE = dt.timedelta(minutes=10)
+# A staging file untouched this long belongs to no running request (an upload in
+# progress writes to its file; a stalled one is long past any client's patience).
+STAGING_GRACE = dt.timedelta(hours=6)
+log = logging.getLogger("quanlu.media")
 
 
 # ---------------------------------------------------------------- input
@@ -65,7 +70,7 @@ def clean_filename(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("缺少文件名。", field_name="filename")
     name = unicodedata.normalize("NFC", value.strip())
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+    if hidden_characters(name):
         raise InvalidInput("文件名含有控制字符，请重命名后再上传。", field_name="filename")
     if "/" in name or "\\" in name or name in (".", "..") or ":" in name[:3]:
         raise InvalidInput("文件名不能包含路径（如 / 、\\ 或 ..），请只上传文件本身。", field_name="filename")
@@ -218,6 +223,7 @@ def require_uploader(actor: Officer, case: Case) -> None:
 # ---------------------------------------------------------------- ingest
 
 
+@refuse_when_disk_full
 def media_ingest(
     *,
     actor: Officer | None,
@@ -497,6 +503,7 @@ def _record_create(
             "document": link.document_uid if link else None,
         },
         at=now,
+        rows=[record, *([link] if link else [])],
     )
     if case is not None:
         _upload_deadline(actor=actor, record=record, case=case, rule=rule)
@@ -573,6 +580,7 @@ def media_link(
             "replaces": previous.public_id if previous else None,
         },
         at=now,
+        rows=[link],
     )
     if record.device is not None:
         keys = {link.activity_key} | ({previous.activity_key} if previous else set())
@@ -600,6 +608,7 @@ def media_assign(*, actor: Officer, record: MediaRecord, case: Case) -> MediaRec
         agency=record.agency,
         case_uid=case.public_id,
         payload={"record": record.public_id, "sha256": record.sha256},
+        rows=[record],
     )
     book = get_rulebook(case.rulebook_id, on=timezone.localdate(record.captured_start or record.received_at))
     _upload_deadline(actor=actor, record=record, case=case, rule=upload_rule(book))
@@ -674,6 +683,7 @@ def gaps_detect(*, actor: Officer | None, case: Case, device: Device, activity_k
                     case_uid=case.public_id,
                     payload={"gap": gap.public_id, "device": device.device_no},
                     at=now,
+                    rows=[gap],
                 )
         for before, after in pairs.values():
             assert before.captured_end is not None
@@ -708,6 +718,7 @@ def gaps_detect(*, actor: Officer | None, case: Case, device: Device, activity_k
                         "seconds": gap.seconds,
                     },
                     at=now,
+                    rows=[gap],
                 )
             found.append(gap)
     return found
@@ -788,7 +799,7 @@ def interruption_record(
         if document_uid
         else None,
     )
-    for s in signed:
+    signatures = [
         InterruptionSignature.objects.create(
             interruption=interruption,
             officer=s.officer,
@@ -796,6 +807,8 @@ def interruption_record(
             signed_at=now,
             method=s.method,
         )
+        for s in signed
+    ]
     record_event(
         type=events.INTERRUPTION_RECORDED,
         actor=actor,
@@ -813,6 +826,7 @@ def interruption_record(
             "signers": [{"officer": s.officer.public_id, "method": s.method} for s in signed],
         },
         at=now,
+        rows=[interruption, *signatures],
     )
     return interruption
 
@@ -841,6 +855,7 @@ def _check_signers(case: Case, signers: list[Signer], now: dt.datetime) -> list[
 # ---------------------------------------------------------------- resumable uploads (tus)
 
 
+@refuse_when_disk_full
 @transaction.atomic
 def upload_start(
     *, actor: Officer, case: Case, length: Any, filename: Any, declared: dict[str, Any]
@@ -958,3 +973,24 @@ def upload_expire(*, now: dt.datetime | None = None) -> int:
         _upload_finish(actor=None, upload=upload, status=UploadStatus.EXPIRED)
         count += 1
     return count
+
+
+def staging_sweep() -> int:
+    """Remove the staging files no upload will finish (a form upload of a killed
+    server, the bytes of a resumable upload that is no longer open); returns how many.
+    Files of open uploads, and any file touched within STAGING_GRACE, are kept.
+    Nothing recorded changes: these bytes were never a record, so no event."""
+    open_uploads = Upload.objects.filter(status=UploadStatus.OPEN).values_list("public_id", flat=True)
+    removed = get_store().sweep_staging(
+        keep={key.hex for key in open_uploads}, older_than=STAGING_GRACE.total_seconds()
+    )
+    for path in removed:
+        log.warning("removed an abandoned upload staging file: %s", path)
+    return len(removed)
+
+
+def uploads_clean() -> tuple[int, int]:
+    """The periodic job (and `quanlu media expire-uploads`): expire unfinished resumable
+    uploads, then sweep abandoned staging files. Returns (expired, swept)."""
+    expired = upload_expire()
+    return expired, staging_sweep()

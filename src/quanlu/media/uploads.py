@@ -30,7 +30,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from quanlu.blobs.store import CHUNK, BlobError, BlobWriter, get_store
 from quanlu.cases.selectors import case_get_for
-from quanlu.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from quanlu.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StorageFull,
+    is_disk_full,
+)
 from quanlu.media import multipart, services
 from quanlu.media.models import MediaRecord, Upload, UploadStatus
 from quanlu.media.multipart import FIELDS_LIMIT, FilePart
@@ -149,9 +156,11 @@ def receive_form(
 
     try:
         fields = multipart.parse(body, boundary, on_file=on_file)
-    except Exception:
+    except Exception as exc:
         for writer in staged:
             writer.abort()
+        if is_disk_full(exc):
+            raise StorageFull() from exc
         raise
     finally:
         body.close()
@@ -404,7 +413,11 @@ def _patch(request: HttpRequest, officer: Officer, upload: Upload) -> HttpRespon
             )
     except BlobError as exc:
         raise blob_error(exc) from exc
-    except (ConnectionError, OSError) as exc:
+    except OSError as exc:
+        if is_disk_full(exc):
+            # This request's bytes were cut off again (PartialBlob.append): resuming
+            # cannot help until an administrator frees space.
+            raise StorageFull() from exc
         # The client went away mid-chunk: it will HEAD and resume after what we kept.
         raise DomainError(message="上传连接中断，请续传。", code="interrupted", status=400) from exc
     response = HttpResponse(status=204)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from quanlu.access.selectors import content_check, may_read_content
+from quanlu.access.selectors import CONTENT_DENIED, content_check, content_view
 from quanlu.blobs.store import CHUNK, get_store
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import SignatureMethod, Stage
@@ -52,6 +53,7 @@ def case_media(request: HttpRequest, case_id: str, *, error: str = "", status: i
     officer = _officer(request)
     case = _404(lambda: cs.case_get_for(officer, case_id))
     records = list(ms.media_list_for(officer, case=case))
+    view = content_view(officer, cases=[case])
     writable = cs.can_write(officer, case) and officer.agency_id == case.agency_id
     devices = (
         Device.objects.filter(agency=case.agency).exclude(status=DeviceStatus.RETIRED).order_by("device_no")
@@ -61,7 +63,7 @@ def case_media(request: HttpRequest, case_id: str, *, error: str = "", status: i
         "media/case_media.html",
         {
             "case": case,
-            "records": [(r, ms.current_link(r)) for r in records],
+            "records": [(r, ms.current_link(r), view.withheld(r)) for r in records],
             "gaps": ms.gaps_of(case),
             "writable": writable,
             "devices": devices,
@@ -166,6 +168,8 @@ def record_detail(request: HttpRequest, record_id: str) -> HttpResponse:
             "link_form": link_form,
             "classification": record.classification(),
             "assignable": assignable,
+            # Marked, and this reader may not have its content: no player, place or file name.
+            "withheld": content_view(officer, items=[record]).withheld(record),
             "now": timezone.now(),
         },
     )
@@ -328,8 +332,8 @@ def _read(record: MediaRecord, start: int, end: int) -> Iterator[bytes]:
 def record_poster(request: HttpRequest, record_id: str) -> HttpResponse:
     officer = _officer(request)
     record = _404(lambda: ms.media_get_for(officer, record_id))
-    if not may_read_content(officer, record):  # a poster is a frame of the content
-        raise Http404("无缩略图。")
+    if not content_view(officer, items=[record]).readable(record):  # a poster is a frame of the content
+        raise DjangoPermissionDenied(CONTENT_DENIED)
     if record.poster_id is None:
         raise Http404("无缩略图。")
     with get_store().open(record.poster_id) as fh:

@@ -149,6 +149,8 @@ class Officer(AbstractUser):
 class RoleGrant(models.Model):
     """A role held by an officer; revoking sets ``revoked_at`` and keeps the row."""
 
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField("授予时间", auto_now_add=True)

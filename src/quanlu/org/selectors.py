@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from quanlu.org.models import Agency, AgencyKind, ApiToken, Officer, Role
+from quanlu.org.models import Agency, AgencyKind, ApiToken, Officer, Region, Role
 from quanlu.org.services import token_digest
 
 
@@ -41,3 +41,23 @@ def officer_for_token(raw: str) -> Officer | None:
 
 
 ROLE_LABELS = dict(Role.choices)
+
+
+def supervisor_of(agency: Agency) -> Agency | None:
+    """Who supervises an agency — and so witnesses (cosigns) its ledger log: its parent
+    agency, else the justice bureau of its region (or of the nearest region above that
+    has one)."""
+    if agency.parent_id is not None:
+        return agency.parent
+    region: Region | None = agency.region
+    while region is not None:
+        bureau = (
+            Agency.objects.filter(kind=AgencyKind.JUSTICE, region=region)
+            .exclude(pk=agency.pk)
+            .order_by("pk")
+            .first()
+        )
+        if bureau is not None:
+            return bureau
+        region = region.parent
+    return None

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
-from quanlu.core.validation import clean_choice, clean_text
+from quanlu.core.validation import clean_choice, clean_name, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org import events
 from quanlu.org.models import Agency, AgencyKind, AgencyLevel, ApiToken, Officer, Region, Role, RoleGrant
@@ -40,6 +40,7 @@ def region_create(*, actor: Officer | None, code: str, name: str, parent: Region
             "name": name,
             "parent": parent.public_id if parent else None,
         },
+        rows=[region],
     )
     return region
 
@@ -95,6 +96,7 @@ def agency_create(
             "rulebook": rulebook_id,
             "case_prefix": case_prefix,
         },
+        rows=[agency],
     )
     return agency
 
@@ -113,7 +115,7 @@ def officer_create(
     certificate_valid_until: dt.date | None = None,
 ) -> Officer:
     username = clean_text(username, label="用户名", field="username", max_length=150)
-    full_name = clean_text(full_name, label="姓名", field="full_name", max_length=64)
+    full_name = clean_name(full_name, label="姓名", field="full_name", max_length=64)
     certificate_no = clean_text(
         certificate_no, label="执法证件编号", field="certificate_no", max_length=32, required=False
     )
@@ -145,9 +147,30 @@ def officer_create(
             "certificate_valid_from": certificate_valid_from,
             "certificate_valid_until": certificate_valid_until,
         },
+        rows=[officer],
     )
     for role in roles:
         role_grant(actor=actor, officer=officer, role=role)
+    return officer
+
+
+@transaction.atomic
+def officer_deactivate(*, actor: Officer | None, officer: Officer, reason: str) -> Officer:
+    """An officer who has left or been suspended can no longer sign in or act; the
+    account and everything it did stay (nothing is deleted)."""
+    reason = clean_text(reason, label="停用原因", field="reason", max_length=500)
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    if not officer.is_active:
+        raise Conflict("该人员账号已停用。")
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    record_event(
+        type=events.OFFICER_DEACTIVATED,
+        actor=actor,
+        agency=officer.agency,
+        payload={"officer": officer.public_id, "reason": reason},
+        rows=[officer],
+    )
     return officer
 
 
@@ -172,6 +195,7 @@ def role_grant(*, actor: Officer | None, officer: Officer, role: str) -> RoleGra
         actor=actor,
         agency=officer.agency,
         payload={"officer": officer.public_id, "role": role},
+        rows=[grant],
     )
     return grant
 
@@ -193,6 +217,7 @@ def role_revoke(*, actor: Officer | None, officer: Officer, role: str) -> RoleGr
         actor=actor,
         agency=officer.agency,
         payload={"officer": officer.public_id, "role": role},
+        rows=[grant],
     )
     return grant
 
@@ -214,6 +239,7 @@ def api_token_create(*, actor: Officer, officer: Officer, label: str) -> tuple[A
         actor=actor,
         agency=officer.agency,
         payload={"token": token.public_id, "officer": officer.public_id, "label": label},
+        rows=[token],
     )
     return token, raw
 
@@ -231,5 +257,6 @@ def api_token_revoke(*, actor: Officer, token: ApiToken) -> ApiToken:
         actor=actor,
         agency=token.officer.agency,
         payload={"token": token.public_id},
+        rows=[token],
     )
     return token

@@ -13,13 +13,13 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from quanlu.access.selectors import content_check
-from quanlu.api.base import ERRORS, officer_of, ref, signature_method
+from quanlu.access.selectors import ContentView, content_check, content_view
+from quanlu.api.base import BODY_ERRORS, ERRORS, file_content, officer_of, ref, signature_method
 from quanlu.blobs.store import get_store
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import InvalidInput, NotFound
+from quanlu.records import schemas, services
 from quanlu.records import selectors as rs
-from quanlu.records import services
 from quanlu.records.catalogue import catalogue
 from quanlu.records.models import Document, Refusal, Version
 from quanlu.records.render import render_docx, render_pdf
@@ -61,15 +61,15 @@ class RefusalIn(Schema):
     reason: str
 
 
-def version_out(v: Version) -> dict[str, Any]:
+def version_out(v: Version, *, withheld: bool = False) -> dict[str, Any]:
     return {
         "id": v.public_id,
         "number": v.number,
-        "fields": v.fields,
+        "fields": None if withheld else v.fields,
         "content_sha256": v.content_sha256,
         "replaces": v.replaces.number if v.replaces is not None else None,
         "changed_fields": v.changed_fields,
-        "reason": v.reason,
+        "reason": None if withheld else v.reason,
         "created_at": v.created_at,
         "created_by": ref(v.created_by),
         "pdf_sha256": v.pdf_sha256,
@@ -83,7 +83,15 @@ def version_out(v: Version) -> dict[str, Any]:
     }
 
 
-def document_out(doc: Document, officer: Any, *, full: bool = False) -> dict[str, Any]:
+def document_out(
+    doc: Document, officer: Any, *, full: bool = False, view: ContentView | None = None
+) -> dict[str, Any]:
+    """A document as ``officer`` may see it: whole, or, if it is marked and they may not
+    read it, its metadata (type, title, stage, hashes, whether complete) with the mark and
+    the reason in ``withheld`` and every field value, name and reason set to null."""
+    view = view or content_view(officer, items=[doc])
+    withheld = view.withheld(doc)
+    hide = withheld is not None
     version = rs.current_version(doc)
     missing = rs.document_missing(doc, version)
     out: dict[str, Any] = {
@@ -100,11 +108,14 @@ def document_out(doc: Document, officer: Any, *, full: bool = False) -> dict[str
         "version": version.number,
         "content_sha256": version.content_sha256,
         "complete": not missing,
-        "missing": missing,
+        "missing": None if hide else missing,  # names the signers the fields list
         "writable": cs.can_write(officer, doc.case),
+        "withheld": withheld.as_dict() if withheld else None,
     }
     if full:
-        out["versions"] = [version_out(v) for v in doc.versions.select_related("created_by", "replaces")]
+        out["versions"] = [
+            version_out(v, withheld=hide) for v in doc.versions.select_related("created_by", "replaces")
+        ]
         out["signature_set"] = [
             {
                 "slot": st.key,
@@ -115,7 +126,9 @@ def document_out(doc: Document, officer: Any, *, full: bool = False) -> dict[str
                 "refusal_allowed": st.refusal_allowed,
                 "refusal_min_officers": st.refusal_min_officers,
                 "satisfied": st.satisfied,
-                "expected": [{"label": e.label, "done": e.done, "by": e.by} for e in st.expected],
+                "expected": None
+                if hide
+                else [{"label": e.label, "done": e.done, "by": e.by} for e in st.expected],
             }
             for st in rs.signature_status(doc, version)
         ]
@@ -125,7 +138,7 @@ def document_out(doc: Document, officer: Any, *, full: bool = False) -> dict[str
                 "slot": s.slot,
                 "role": s.role,
                 "kind": s.kind,
-                "signer_name": s.signer_name,
+                "signer_name": None if hide else s.signer_name,
                 "officer": ref(s.officer),
                 "method": s.method,
                 "image_sha256": s.image_sha256,
@@ -138,8 +151,8 @@ def document_out(doc: Document, officer: Any, *, full: bool = False) -> dict[str
             {
                 "id": r.public_id,
                 "slot": r.slot,
-                "person_name": r.person_name,
-                "reason": r.reason,
+                "person_name": None if hide else r.person_name,
+                "reason": None if hide else r.reason,
                 "recorded_at": r.recorded_at,
                 "officers": [ref(a.officer) for a in r.attestations.select_related("officer")],
             }
@@ -153,22 +166,28 @@ def _doc(request: HttpRequest, document_id: str) -> Document:
 
 
 @router.get(
-    "/document-types", response={200: list[dict[str, Any]], **ERRORS}, summary="文书目录（全部文书类型）"
+    "/document-types",
+    response={200: list[schemas.DocumentTypeOut], **ERRORS},
+    summary="文书目录（全部文书类型）",
+    by_alias=True,  # a condition's "in"
 )
 def document_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [t.as_dict() for t in catalogue().types.values()]
 
 
 @router.get(
-    "/cases/{case_id}/documents", response={200: list[dict[str, Any]], **ERRORS}, summary="案件的文书"
+    "/cases/{case_id}/documents", response={200: list[schemas.DocumentOut], **ERRORS}, summary="案件的文书"
 )
 def documents_of_case(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
-    return [document_out(d, officer) for d in rs.documents_of_case(case)]
+    view = content_view(officer, cases=[case])
+    return [document_out(d, officer, view=view) for d in rs.documents_of_case(case)]
 
 
-@router.post("/cases/{case_id}/documents", response={201: dict[str, Any], **ERRORS}, summary="制作文书")
+@router.post(
+    "/cases/{case_id}/documents", response={201: schemas.DocumentDetailOut, **BODY_ERRORS}, summary="制作文书"
+)
 def documents_create(request: HttpRequest, case_id: str, payload: DocumentIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
@@ -184,7 +203,7 @@ def documents_create(request: HttpRequest, case_id: str, payload: DocumentIn) ->
 
 @router.post(
     "/cases/{case_id}/documents/upload",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DocumentDetailOut, **ERRORS},
     summary="上传扫描件或外部文书（请求体为文件本身：PDF、PNG、JPEG 或 TIFF）",
     openapi_extra={
         "requestBody": {
@@ -236,18 +255,20 @@ def documents_upload(
     return Status(201, document_out(doc, officer, full=True))
 
 
-@router.get("/documents", response={200: list[dict[str, Any]], **ERRORS}, summary="我可见的文书")
+@router.get("/documents", response={200: list[schemas.DocumentOut], **ERRORS}, summary="我可见的文书")
 def documents_list(request: HttpRequest, type: str = "") -> list[dict[str, Any]]:
     officer = officer_of(request)
     qs = rs.document_list_for(officer)
     if type:
         qs = qs.filter(type_code=type)
-    return [document_out(d, officer) for d in qs[:500]]
+    docs = list(qs[:500])
+    view = content_view(officer, items=docs)
+    return [document_out(d, officer, view=view) for d in docs]
 
 
 @router.get(
     "/documents/{document_id}",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: schemas.DocumentDetailOut, **ERRORS},
     summary="文书详情（含版本、签署情况）",
 )
 def documents_get(request: HttpRequest, document_id: str) -> dict[str, Any]:
@@ -256,12 +277,13 @@ def documents_get(request: HttpRequest, document_id: str) -> dict[str, Any]:
 
 @router.post(
     "/documents/{document_id}/amend",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DocumentDetailOut, **BODY_ERRORS},
     summary="更正文书（生成新版本）",
 )
 def documents_amend(request: HttpRequest, document_id: str, payload: AmendIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     doc = _doc(request, document_id)
+    content_check(officer, doc)  # correcting a record means reading it
     services.document_amend(
         actor=officer,
         document=doc,
@@ -275,7 +297,7 @@ def documents_amend(request: HttpRequest, document_id: str, payload: AmendIn) ->
 
 @router.post(
     "/documents/{document_id}/sign",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DocumentDetailOut, **BODY_ERRORS},
     summary="执法人员签名（或加盖机关印章）",
 )
 def documents_sign(request: HttpRequest, document_id: str, payload: SignIn) -> Status[dict[str, Any]]:
@@ -293,7 +315,7 @@ def documents_sign(request: HttpRequest, document_id: str, payload: SignIn) -> S
 
 @router.post(
     "/documents/{document_id}/signatures",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DocumentDetailOut, **BODY_ERRORS},
     summary="记录当事人等的签名（触屏或纸质签名页）",
 )
 def documents_capture(request: HttpRequest, document_id: str, payload: CaptureIn) -> Status[dict[str, Any]]:
@@ -318,7 +340,9 @@ def documents_capture(request: HttpRequest, document_id: str, payload: CaptureIn
 
 
 @router.post(
-    "/documents/{document_id}/refusals", response={201: dict[str, Any], **ERRORS}, summary="记录拒绝签字"
+    "/documents/{document_id}/refusals",
+    response={201: schemas.RefusalRecordedOut, **BODY_ERRORS},
+    summary="记录拒绝签字",
 )
 def documents_refuse(request: HttpRequest, document_id: str, payload: RefusalIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -336,7 +360,7 @@ def documents_refuse(request: HttpRequest, document_id: str, payload: RefusalIn)
 
 @router.post(
     "/refusals/{refusal_id}/attest",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.DocumentDetailOut, **ERRORS},
     summary="执法人员签字确认拒签情况",
 )
 def refusals_attest(request: HttpRequest, refusal_id: str) -> Status[dict[str, Any]]:
@@ -350,7 +374,19 @@ def refusals_attest(request: HttpRequest, refusal_id: str) -> Status[dict[str, A
     return Status(201, document_out(doc, officer, full=True))
 
 
-@router.get("/documents/{document_id}/render", response={200: None, **ERRORS}, summary="文书 PDF/A 或 DOCX")
+@router.get(
+    "/documents/{document_id}/render",
+    response={200: None, **ERRORS},
+    summary="文书 PDF/A 或 DOCX",
+    openapi_extra=file_content(
+        "文书文件：PDF/A 或 DOCX；上传的扫描件按原格式（PDF、PNG、JPEG、TIFF）",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "image/png",
+        "image/jpeg",
+        "image/tiff",
+    ),
+)
 def documents_render(
     request: HttpRequest, document_id: str, format: str = "pdf", version: int = 0
 ) -> HttpResponse:

@@ -7,6 +7,10 @@ class RecordsConfig(AppConfig):
     verbose_name = "文字记录"
 
     def ready(self) -> None:
+        from quanlu.records import integrity
+
+        integrity.bind()  # which rows the ledger commits
+
         import logging
 
         from quanlu.records import checks, events  # noqa: F401  (register checks and event types)

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from quanlu.cases.models import Case
 from quanlu.core.canonical import jsonable
 from quanlu.core.errors import InvalidInput
-from quanlu.core.validation import parse_uuid
+from quanlu.core.validation import hidden_characters, parse_uuid
 from quanlu.org.models import Officer
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
 
@@ -162,6 +162,11 @@ def _person(value: Any, label: str, key: str) -> dict[str, str] | None:
     }
     if not out["name"]:
         raise InvalidInput(f"「{label}」应填写姓名。", field_name=key)
+    if hidden_characters(out["name"]):
+        raise InvalidInput(
+            f"「{label}姓名」含有换行、控制字符或改变文字显示方向的不可见字符，请删除后重新填写。",
+            field_name=key,
+        )
     return out
 
 

@@ -91,6 +91,8 @@ class Version(models.Model):
     signed_docx_sha256 = models.CharField("签署后DOCX摘要", max_length=64, blank=True)
 
     class Meta:
+        verbose_name = "文书版本"
+        verbose_name_plural = verbose_name
         ordering = ["document", "number"]
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="one_version_number_per_document")
@@ -134,6 +136,8 @@ class Signature(models.Model):
     client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = "签名"
+        verbose_name_plural = verbose_name
         ordering = ["signed_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -159,16 +163,21 @@ class Refusal(models.Model):
     recorded_at = models.DateTimeField("记录时间")
 
     class Meta:
+        verbose_name = "拒绝签字"
+        verbose_name_plural = verbose_name
         ordering = ["recorded_at", "id"]
 
 
 class RefusalAttestation(models.Model):
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     refusal = models.ForeignKey(Refusal, on_delete=models.PROTECT, related_name="attestations")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
     method = models.CharField("签署途径", max_length=16, choices=CaptureMethod.choices)
     signed_at = models.DateTimeField("签署时间")
 
     class Meta:
+        verbose_name = "拒签见证"
+        verbose_name_plural = verbose_name
         ordering = ["signed_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["refusal", "officer"], name="one_attestation_per_officer")

@@ -25,7 +25,7 @@ from quanlu.blobs.store import CHUNK, BlobError, iter_file
 from quanlu.cases.models import Case, Stage
 from quanlu.core.canonical import canonical_bytes
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
-from quanlu.core.validation import clean_choice, clean_text
+from quanlu.core.validation import clean_choice, clean_name, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer, Role
 from quanlu.records import events
@@ -208,6 +208,7 @@ def _document_create(
             "docx_sha256": version.docx_sha256,
             "pages": version.page_count,
         },
+        rows=[doc, version],
     )
     return doc
 
@@ -285,8 +286,9 @@ def document_amend(
             "docx_sha256": version.docx_sha256,
             "pages": version.page_count,
         },
+        rows=[version],
     )
-    _maybe_complete(actor, doc, version)
+    _maybe_complete(actor, doc, version)  # commits the version again if it completes it
     return version
 
 
@@ -442,6 +444,7 @@ def _document_register_upload(
             "file_name": file_name,
             "content_sha256": version.content_sha256,
         },
+        rows=[doc, version],
     )
     return doc
 
@@ -613,7 +616,7 @@ def _signature_capture(
     kind = kind or st.kinds[0]
     if kind not in st.kinds:
         raise InvalidInput(f"「{st.label}」应{st.kind_labels}。", field_name="kind")
-    signer_name = clean_text(signer_name, label="签署人姓名", field="signer_name", max_length=100)
+    signer_name = clean_name(signer_name, label="签署人姓名", field="signer_name", max_length=100)
     names = [e.person_name for e in st.expected if e.person_name]
     if names:
         match = [e for e in st.expected if e.person_name == signer_name]
@@ -664,6 +667,7 @@ def _signature_event(actor: Officer, doc: Document, version: Version, sig: Signa
             "image_sha256": sig.image_sha256,
             "content_sha256": version.content_sha256,
         },
+        rows=[sig],
     )
 
 
@@ -685,7 +689,7 @@ def refusal_record(
     st = _slot(doc, version, slot)
     if not st.refusal_allowed:
         raise InvalidInput(f"「{st.label}」不适用拒绝签字的记录方式。", field_name="slot")
-    person_name = clean_text(person_name, label="拒签人姓名", field="person_name", max_length=100)
+    person_name = clean_name(person_name, label="拒签人姓名", field="person_name", max_length=100)
     reason = clean_text(reason, label="拒签理由及情况", field="reason", max_length=2000)
     names = [e.person_name for e in st.expected if e.person_name]
     if names and person_name not in names:
@@ -703,7 +707,9 @@ def refusal_record(
         recorded_by=actor,
         recorded_at=now,
     )
-    RefusalAttestation.objects.create(refusal=refusal, officer=actor, method=signature_method, signed_at=now)
+    attestation = RefusalAttestation.objects.create(
+        refusal=refusal, officer=actor, method=signature_method, signed_at=now
+    )
     record_event(
         type=events.REFUSAL_RECORDED,
         actor=actor,
@@ -720,6 +726,7 @@ def refusal_record(
             "rule": st.citation.label() if st.citation else "",
             "signature_method": signature_method,
         },
+        rows=[refusal, attestation],
     )
     _maybe_complete(actor, doc, version)
     return refusal
@@ -762,6 +769,7 @@ def refusal_attest(*, actor: Officer, refusal: Refusal, signature_method: str) -
             "officers": refusal.attestations.count(),
             "signature_method": signature_method,
         },
+        rows=[att],
     )
     _maybe_complete(actor, doc, version)
     return att
@@ -795,4 +803,5 @@ def _maybe_complete(actor: Officer, doc: Document, version: Version) -> None:
             "pages": r["pages"],
             "signatures": [s.public_id for s in doc.signatures.order_by("signed_at", "id")],
         },
+        rows=[version],
     )

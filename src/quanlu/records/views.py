@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from quanlu.access.selectors import CONTENT_DENIED, may_read_content
+from quanlu.access.selectors import CONTENT_DENIED, content_view, may_read_content
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case
 from quanlu.core.errors import DomainError, NotFound
@@ -35,6 +34,7 @@ from quanlu.records.forms import parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime
 from quanlu.records.uploads import LimitedUploadHandler
+from quanlu.web.feedback import attempt
 
 T = TypeVar("T")
 
@@ -61,19 +61,6 @@ def _doc(request: HttpRequest, document_id: Any) -> Document:
 def _writer(request: HttpRequest, case: Case) -> None:
     if not cs.can_write(_officer(request), case):
         raise DjangoPermissionDenied("您以监督身份查看本案，仅可查阅，不能制作或签署文书。")
-
-
-def _attempt(request: HttpRequest, call: Callable[[], T]) -> T | None:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        for d in exc.details:
-            if d.get("article"):
-                messages.warning(request, f"依据：{d['article']}「{d['quote']}」")
-        return None
 
 
 def _type_or_404(code: str) -> DocType:
@@ -113,7 +100,8 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
         token = _token(request.POST.get("client_token"))
-        doc = _attempt(
+        doc = attempt(
+            None,
             request,
             lambda: services.document_create(
                 actor=_officer(request), case=case, type_code=code, fields=raw, client_token=token
@@ -172,12 +160,15 @@ def document_detail(request: HttpRequest, document_id: str) -> HttpResponse:
     number = request.GET.get("version")
     shown = next((v for v in versions if str(v.number) == number), versions[-1])
     current = versions[-1]
-    statuses = rs.signature_status(doc, current)
+    # A marked record the reader may not read: its metadata and the mark, no field
+    # values, and no signature slots (they name the people the fields list).
+    withheld = content_view(officer, items=[doc]).withheld(doc)
+    statuses = [] if withheld else rs.signature_status(doc, current)
     writable = cs.can_write(officer, doc.case)
     rows = [
         field_row(f, shown.fields[f.key], doc.case.rulebook_id)
         for f in doc_type.fields
-        if f.key in shown.fields
+        if f.key in shown.fields and not withheld
     ]
     signatures = list(doc.signatures.select_related("officer", "version"))
     refusals = list(doc.refusals.prefetch_related("attestations__officer"))
@@ -216,11 +207,12 @@ def document_detail(request: HttpRequest, document_id: str) -> HttpResponse:
             "signatures": signatures,
             "refusals": refusals,
             "complete": not rs.document_missing(doc, current),
-            "missing": rs.document_missing(doc, current),
+            "missing": [] if withheld else rs.document_missing(doc, current),
             "writable": writable,
             "changed_labels": [_label(doc_type, k) for k in shown.changed_fields],
             "fmt_created": fmt_datetime(doc.created_at),
-            "issued": fmt_date(shown.fields.get("issued_on")),
+            "issued": None if withheld else fmt_date(shown.fields.get("issued_on")),
+            "withheld": withheld,
         },
     )
 
@@ -274,7 +266,8 @@ def document_sign(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
     _writer(request, doc.case)
     if _password_ok(request):
-        sig = _attempt(
+        sig = attempt(
+            None,
             request,
             lambda: services.signature_sign(
                 actor=_officer(request),
@@ -310,7 +303,8 @@ def document_capture(request: HttpRequest, document_id: str) -> HttpResponse:
     if not image:
         messages.error(request, "没有收到签名：请在签名框内手写签名，或上传纸质签名页。")
         return _to_detail(doc)
-    sig = _attempt(
+    sig = attempt(
+        None,
         request,
         lambda: services.signature_capture(
             actor=_officer(request),
@@ -348,7 +342,8 @@ def document_refuse(request: HttpRequest, document_id: str) -> HttpResponse:
     _writer(request, doc.case)
     if not _password_ok(request):
         return _to_detail(doc)
-    refusal = _attempt(
+    refusal = attempt(
+        None,
         request,
         lambda: services.refusal_record(
             actor=_officer(request),
@@ -364,7 +359,8 @@ def document_refuse(request: HttpRequest, document_id: str) -> HttpResponse:
     messages.success(request, f"已在文书中注明{refusal.person_name}拒绝签字。")
     second = _second_officer(request)
     if second is not None:
-        done = _attempt(
+        done = attempt(
+            None,
             request,
             lambda: services.refusal_attest(
                 actor=second, refusal=refusal, signature_method=CaptureMethod.PASSWORD
@@ -392,7 +388,8 @@ def refusal_attest(request: HttpRequest, refusal_id: str) -> HttpResponse:
             return _to_detail(doc)
         signer = _officer(request)
     person = signer
-    done = _attempt(
+    done = attempt(
+        None,
         request,
         lambda: services.refusal_attest(
             actor=person, refusal=refusal, signature_method=CaptureMethod.PASSWORD
@@ -413,6 +410,8 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
     doc_type = catalogue().get(doc.type_code)
     if doc.origin == "uploaded":
         raise Http404("上传的文件不能更正。")
+    if not may_read_content(_officer(request), doc):  # the form shows, and rewrites, the content
+        raise DjangoPermissionDenied(CONTENT_DENIED)
     current = rs.current_version(doc)
     values = current.fields
     if request.method == "POST":
@@ -422,7 +421,8 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
                 base = int(request.POST.get("base_version", ""))
             except ValueError:
                 base = None
-            version = _attempt(
+            version = attempt(
+                None,
                 request,
                 lambda: services.document_amend(
                     actor=_officer(request),
@@ -487,7 +487,8 @@ def _document_upload(request: HttpRequest, case_id: str, handler: LimitedUploadH
             }
             if not doc_type.uploaded:
                 fields = {k: v for k, v in fields.items() if k in ("issuer", "number", "note")}
-            doc = _attempt(
+            doc = attempt(
+                None,
                 request,
                 lambda: services.document_upload(
                     actor=_officer(request),

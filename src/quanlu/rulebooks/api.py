@@ -10,8 +10,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
+from quanlu.api.schemas import Ref
 from quanlu.cases import selectors as cs
 from quanlu.rulebooks import services
 from quanlu.rulebooks.loader import all_rulebooks
@@ -40,8 +42,31 @@ class ExemptionOut(Schema):
     document: uuid.UUID
     reason: str
     written_reason: uuid.UUID | None
-    recorded_by: dict[str, Any] | None
+    recorded_by: Ref
     recorded_at: dt.datetime
+
+
+class RuleOut(Schema):
+    id: str
+    kind: str
+    params: dict[str, Any] = Field(description="规则参数（随规则种类而不同）")
+    severity: str
+    requirements: list[str]
+    source: str
+    article: str
+    quote: str
+
+
+class RulebookOut(Schema):
+    id: str
+    version: int
+    title: str
+    issuer: str
+    source: str
+    effective_from: dt.date | None
+    supersedes: str | None
+    action_types: list[str] | None = Field(description="规定列举的执法行为种类；未列举时为空")
+    rules: list[RuleOut]
 
 
 def exemption_out(e: Exemption) -> dict[str, Any]:
@@ -71,7 +96,7 @@ def exemptions_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/cases/{case_id}/exemptions", response={201: ExemptionOut, **ERRORS}, summary="记录音像记录除外情形"
+    "/cases/{case_id}/exemptions", response={201: ExemptionOut, **BODY_ERRORS}, summary="记录音像记录除外情形"
 )
 def exemptions_create(request: HttpRequest, case_id: str, payload: ExemptionIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
@@ -80,9 +105,7 @@ def exemptions_create(request: HttpRequest, case_id: str, payload: ExemptionIn) 
     return Status(201, exemption_out(exemption))
 
 
-@router.get(
-    "/rulebooks/{rulebook_id}", response={200: dict[str, Any], **ERRORS}, summary="规则集的规则及依据"
-)
+@router.get("/rulebooks/{rulebook_id}", response={200: RulebookOut, **ERRORS}, summary="规则集的规则及依据")
 def rulebook_detail(request: HttpRequest, rulebook_id: str) -> dict[str, Any]:
     officer_of(request)
     versions = all_rulebooks().get(rulebook_id)

@@ -112,13 +112,7 @@ class RuleResult:
         return self.outcome.status == Status.UNMET and self.rule.severity == "block"
 
     def finding(self) -> Finding:
-        return Finding(
-            rule=self.rule.id,
-            message=self.outcome.message,
-            rulebook=self.rule.rulebook_id,
-            article=f"{self.rule.citation.source} {self.rule.citation.article}",
-            quote=self.rule.citation.quote,
-        )
+        return self.rule.finding(self.outcome.message)
 
     def as_dict(self) -> dict[str, Any]:
         return {

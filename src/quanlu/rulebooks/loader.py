@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from quanlu.core.errors import Finding
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 REGULATIONS_DIR = PACKAGE_DIR / "regulations"
@@ -51,6 +53,16 @@ class Rule:
     requirements: tuple[str, ...]
     citation: Citation
     rulebook_id: str
+
+    def finding(self, message: str, *, rule_id: str | None = None) -> Finding:
+        """A finding of this rule, citing its article in the regulation's own words."""
+        return Finding(
+            rule=rule_id or self.id,
+            message=message,
+            rulebook=self.rulebook_id,
+            article=self.citation.label(),
+            quote=self.citation.quote,
+        )
 
 
 @dataclass(frozen=True)
@@ -253,3 +265,12 @@ def get_rulebook(rulebook_id: str, *, on: dt.date | None = None) -> Rulebook:
 
 def rulebook_ids() -> Iterable[str]:
     return sorted(all_rulebooks())
+
+
+def citation_label(article: str, rulebook_id: str) -> str:
+    """《规定标题》第X条, for people; ``article`` (as findings, deadlines and the API keep it)
+    names the regulation's file. Unknown rulebooks keep the article as it is."""
+    try:
+        return f"《{get_rulebook(rulebook_id).title}》{article.split(' ')[-1]}"
+    except KeyError:
+        return article

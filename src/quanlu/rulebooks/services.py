@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from quanlu.cases.models import Case, Stage
-from quanlu.core.errors import Conflict, Finding, InvalidInput, PermissionDenied, Refused
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_choice, clean_text, parse_uuid
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer, Role
@@ -28,16 +28,6 @@ from quanlu.rulebooks.models import Exemption, ExemptionKind
 
 WRITTEN_REASON_TYPE = "av_exemption_reason"
 EXEMPTION_WRITERS = (Role.OFFICER, Role.HANDLER)
-
-
-def _finding(rule: Rule, message: str) -> Finding:
-    return Finding(
-        rule=rule.id,
-        message=message,
-        rulebook=rule.rulebook_id,
-        article=f"{rule.citation.source} {rule.citation.article}",
-        quote=rule.citation.quote,
-    )
 
 
 def av_rules_for(case: Case, activity: str, type_code: str, fields: dict[str, Any]) -> list[Rule]:
@@ -136,7 +126,7 @@ def _exemption_record(
         usable = [r for r in rules if r.params.get("exemption", "none") != "none"]
         why = "该环节应当同步音像记录，规定没有「不适宜音像记录的除外」的情形。"
     if not usable:
-        raise Refused(why, [_finding(r, why) for r in rules], code="exemption_not_allowed")
+        raise Refused(why, [r.finding(why) for r in rules], code="exemption_not_allowed")
     written_uid = None
     if written_reason not in (None, ""):
         written_uid = parse_uuid(
@@ -154,7 +144,7 @@ def _exemption_record(
         message = (
             "不适宜音像记录的，应当书面记录原因：请先制作并签署《不适宜音像记录原因说明》，再记录除外情形。"
         )
-        raise Refused(message, [_finding(r, message) for r in usable], code="written_reason_required")
+        raise Refused(message, [r.finding(message) for r in usable], code="written_reason_required")
     if needs_written and written_uid is not None:
         written = Document.objects.get(case=case, public_id=written_uid)
         if not document_is_complete(written):
@@ -187,5 +177,6 @@ def _exemption_record(
             "written_reason": written_uid,
             "rules": [r.id for r in usable],
         },
+        rows=[exemption],
     )
     return exemption

@@ -12,11 +12,11 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from quanlu.api.base import ERRORS, officer_of, ref
+from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import NotFound
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision import services
+from quanlu.supervision import schemas, services
 from quanlu.supervision.models import RectificationOrder
 from quanlu.supervision.selectors import (
     rectification_deadline,
@@ -88,12 +88,20 @@ def order_out(order: RectificationOrder) -> dict[str, Any]:
     }
 
 
-@router.get("/rectification-orders", response={200: list[dict[str, Any]], **ERRORS}, summary="整改通知列表")
+@router.get(
+    "/rectification-orders",
+    response={200: list[schemas.RectificationOrderOut], **ERRORS},
+    summary="整改通知列表",
+)
 def order_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [order_out(o) for o in rectification_orders_for(officer_of(request))[:200]]
 
 
-@router.post("/rectification-orders", response={201: dict[str, Any], **ERRORS}, summary="下达整改通知")
+@router.post(
+    "/rectification-orders",
+    response={201: schemas.RectificationOrderOut, **BODY_ERRORS},
+    summary="下达整改通知",
+)
 def order_issue(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     agency = visible_agencies(officer).filter(public_id=payload.agency).first()
@@ -112,14 +120,18 @@ def order_issue(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]
     return Status(201, order_out(order))
 
 
-@router.get("/rectification-orders/{order_id}", response={200: dict[str, Any], **ERRORS}, summary="整改通知")
+@router.get(
+    "/rectification-orders/{order_id}",
+    response={200: schemas.RectificationOrderOut, **ERRORS},
+    summary="整改通知",
+)
 def order_detail(request: HttpRequest, order_id: str) -> dict[str, Any]:
     return order_out(rectification_order_get_for(officer_of(request), order_id))
 
 
 @router.post(
     "/rectification-orders/{order_id}/responses",
-    response={201: dict[str, Any], **ERRORS},
+    response={201: schemas.RectificationOrderOut, **BODY_ERRORS},
     summary="报告整改情况",
 )
 def order_respond(request: HttpRequest, order_id: str, payload: ResponseIn) -> Status[dict[str, Any]]:
@@ -131,7 +143,7 @@ def order_respond(request: HttpRequest, order_id: str, payload: ResponseIn) -> S
 
 @router.post(
     "/rectification-orders/{order_id}/accept",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: schemas.RectificationOrderOut, **BODY_ERRORS},
     summary="整改验收通过",
 )
 def order_accept(request: HttpRequest, order_id: str, payload: ReviewIn) -> dict[str, Any]:
@@ -142,7 +154,9 @@ def order_accept(request: HttpRequest, order_id: str, payload: ReviewIn) -> dict
 
 
 @router.post(
-    "/rectification-orders/{order_id}/return", response={200: dict[str, Any], **ERRORS}, summary="整改退回"
+    "/rectification-orders/{order_id}/return",
+    response={200: schemas.RectificationOrderOut, **BODY_ERRORS},
+    summary="整改退回",
 )
 def order_return(request: HttpRequest, order_id: str, payload: ReviewIn) -> dict[str, Any]:
     officer = officer_of(request)

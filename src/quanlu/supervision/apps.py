@@ -6,6 +6,10 @@ class SupervisionConfig(AppConfig):
     verbose_name = "执法监督"
 
     def ready(self) -> None:
+        from quanlu.supervision import integrity
+
+        integrity.bind()  # which rows the ledger commits
+
         from django.conf import settings
 
         from quanlu.core import jobs

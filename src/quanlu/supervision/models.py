@@ -50,13 +50,9 @@ class Deadline(models.Model):
     @property
     def citation_label(self) -> str:
         """《规定标题》第X条, for people (``article`` keeps the regulation's file name)."""
-        from quanlu.rulebooks.loader import get_rulebook
+        from quanlu.rulebooks.loader import citation_label
 
-        article = self.article.split(" ")[-1]
-        try:
-            return f"《{get_rulebook(self.rulebook_id).title}》{article}"
-        except KeyError:
-            return self.article
+        return citation_label(self.article, self.rulebook_id)
 
     def level(self, now: dt.datetime) -> str:
         if self.met_at is not None:
@@ -137,13 +133,9 @@ class RectificationOrder(models.Model):
 
     @property
     def citation_label(self) -> str:
-        from quanlu.rulebooks.loader import get_rulebook
+        from quanlu.rulebooks.loader import citation_label
 
-        article = self.article.split(" ")[-1]
-        try:
-            return f"《{get_rulebook(self.rulebook_id).title}》{article}"
-        except KeyError:
-            return self.article
+        return citation_label(self.article, self.rulebook_id)
 
     def latest_response(self) -> RectificationResponse | None:
         return self.responses.order_by("-responded_at", "-pk").first()

@@ -32,6 +32,8 @@ def agency_overview(officer: Officer) -> list[dict[str, object]]:
     from django.db.models import F
     from django.utils import timezone
 
+    from quanlu.access.redaction import results_for
+    from quanlu.access.selectors import content_view
     from quanlu.cases.models import Case, Stage
     from quanlu.rulebooks.evaluator import evaluate
 
@@ -51,8 +53,10 @@ def agency_overview(officer: Officer) -> list[dict[str, object]]:
             if o.status != RectificationStatus.ACCEPTED
         )
         breached = []
+        # Findings quoting a marked record the supervisor may not read show its mark instead.
+        view = content_view(officer, cases=cases)
         for c in cases:
-            unmet = [r for r in evaluate(c, now=now) if r.status == "unmet"]
+            unmet = results_for(view, [r for r in evaluate(c, now=now) if r.status == "unmet"])
             if unmet:
                 breached.append((c, unmet))
         rows.append(

@@ -15,7 +15,6 @@ from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import (
     Conflict,
     DomainError,
-    Finding,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -91,6 +90,7 @@ def deadline_open(
             "rule": rule.id,
             "rulebook": rule.rulebook_id,
         },
+        rows=[deadline],
     )
     return deadline
 
@@ -118,6 +118,7 @@ def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime)
             "met_at": at,
             "late": at > deadline.due_at,
         },
+        rows=[deadline],
     )
     return deadline
 
@@ -170,6 +171,7 @@ def alert_raise(*, deadline: Deadline, level: str, now: dt.datetime) -> Alert | 
             "level": level,
             "due_at": deadline.due_at,
         },
+        rows=[alert],
     )
     return alert
 
@@ -216,6 +218,8 @@ def rectification_order_issue(
     """A supervisor orders an agency it supervises to rectify, as the agency's rulebook
     allows: refused where the regulation has no such article, or the issuer is not one
     it names; the due date is required where it says 责令限期整改."""
+    from quanlu.access.redaction import results_for
+    from quanlu.access.selectors import content_view
     from quanlu.rulebooks.evaluator import evaluate
     from quanlu.rulebooks.loader import get_rulebook
 
@@ -239,7 +243,7 @@ def rectification_order_issue(
         named = "或".join(RECTIFICATION_ISSUERS[i] for i in issuers)
         raise Refused(
             f"依{cite}，可责令整改的是{named}；{actor.agency.name}不是{agency.name}的{named}。",
-            [_finding(rule, f"{actor.agency.name}无权向{agency.name}下达整改通知。")],
+            [rule.finding(f"{actor.agency.name}无权向{agency.name}下达整改通知。")],
             code="not_an_issuer",
         )
     findings, requirements = findings.strip(), requirements.strip()
@@ -259,7 +263,10 @@ def rectification_order_issue(
             raise InvalidInput(f"案件{case.number}不属于{agency.name}。", field_name="cases")
         named_cases.append({"id": str(case.public_id), "number": case.number})
         if with_rule_findings:
-            for result in evaluate(case, now=now):
+            # The order keeps what its issuer may see: a finding quoting a marked record the
+            # supervisor may not read is kept as its mark (the one rule of quanlu.access).
+            view = content_view(actor, cases=[case])
+            for result in results_for(view, evaluate(case, now=now)):
                 if result.status == "unmet":
                     rule_findings.append(
                         {
@@ -303,6 +310,7 @@ def rectification_order_issue(
             "rule": rule.id,
             "rulebook": rule.rulebook_id,
         },
+        rows=[order],
     )
     if due_at is not None:
         deadline_open(
@@ -317,16 +325,6 @@ def rectification_order_issue(
             due_at=due_at,
         )
     return order
-
-
-def _finding(rule: Rule, message: str) -> Finding:
-    return Finding(
-        rule=rule.id,
-        message=message,
-        rulebook=rule.rulebook_id,
-        article=rule.citation.label(),
-        quote=rule.citation.quote,
-    )
 
 
 def _lock(order: RectificationOrder) -> RectificationOrder:
@@ -363,6 +361,7 @@ def rectification_order_respond(
         actor=actor,
         agency=order.agency,
         payload={"order": order.public_id, "response": response.public_id, "measures": measures},
+        rows=[response],
     )
     return response
 
@@ -409,6 +408,7 @@ def rectification_order_accept(
         actor=actor,
         agency=order.agency,
         payload={"order": order.public_id, "review": review.public_id, "response": review.response.public_id},
+        rows=[review],
     )
     deadline = selectors.rectification_deadline(order)
     if deadline is not None:
@@ -429,5 +429,6 @@ def rectification_order_return(
         actor=actor,
         agency=order.agency,
         payload={"order": order.public_id, "review": review.public_id, "opinion": review.opinion},
+        rows=[review],
     )
     return review

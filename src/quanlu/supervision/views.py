@@ -18,7 +18,7 @@ from quanlu.supervision.selectors import (
     rectification_order_get_for,
     rectification_orders_for,
 )
-from quanlu.web.views import _attempt
+from quanlu.web.feedback import attempt
 
 
 def _officer(request: HttpRequest) -> Officer:
@@ -69,7 +69,7 @@ def orders(request: HttpRequest) -> HttpResponse:
                     with_rule_findings=data["with_rule_findings"],
                 )
 
-            order = _attempt(form, request, issue)
+            order = attempt(form, request, issue)
             if order is not None:
                 return redirect("supervision:order", order.public_id)  # type: ignore[attr-defined]
     return render(
@@ -92,7 +92,7 @@ def order(request: HttpRequest, order_id: str) -> HttpResponse:
     done: object = None
     if action == "respond" and respond_form.is_valid():
         measures = respond_form.cleaned_data["measures"]
-        done = _attempt(
+        done = attempt(
             respond_form,
             request,
             lambda: services.rectification_order_respond(actor=officer, order=order, measures=measures),
@@ -102,7 +102,7 @@ def order(request: HttpRequest, order_id: str) -> HttpResponse:
         verb = (
             services.rectification_order_accept if action == "accept" else services.rectification_order_return
         )
-        done = _attempt(review_form, request, lambda: verb(actor=officer, order=order, opinion=opinion))
+        done = attempt(review_form, request, lambda: verb(actor=officer, order=order, opinion=opinion))
     if done is not None:
         return redirect("supervision:order", order.public_id)
     now = timezone.now()

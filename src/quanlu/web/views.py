@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
@@ -13,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from quanlu.access.redaction import events_for, results_for
+from quanlu.access.selectors import content_view
 from quanlu.cases import selectors as cs
 from quanlu.cases import services
 from quanlu.cases.gates import rulebook_for
@@ -31,9 +32,9 @@ from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Officer
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
-from quanlu.rulebooks.loader import get_rulebook
 from quanlu.supervision.selectors import alerts_for, open_deadlines_for
 from quanlu.web import forms as f
+from quanlu.web.feedback import attempt
 
 T = TypeVar("T")
 
@@ -41,35 +42,6 @@ T = TypeVar("T")
 def _officer(request: HttpRequest) -> Officer:
     assert isinstance(request.user, Officer)
     return request.user
-
-
-def _attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]) -> T | None:
-    """Run a service; show a refused one's Chinese message (and citations) instead."""
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        field = next((d.get("field") for d in exc.details if d.get("field")), None)
-        if form is not None and field and field in form.fields:
-            form.add_error(field, exc.message)
-        elif form is not None:
-            form.add_error(None, exc.message)
-        else:
-            messages.error(request, exc.message)
-        for d in exc.details:
-            if d.get("article"):
-                messages.warning(request, f"依据：{_citation_label(d)}「{d['quote']}」")
-        return None
-
-
-def _citation_label(detail: dict[str, Any]) -> str:
-    """《规定标题》第X条 for people; the API keeps the regulation's file name."""
-    article = str(detail["article"]).split(" ")[-1]
-    try:
-        return f"《{get_rulebook(detail['rulebook']).title}》{article}"
-    except KeyError:
-        return str(detail["article"])
 
 
 def _case(request: HttpRequest, case_id: Any) -> Any:
@@ -127,7 +99,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     officer = _officer(request)
     form = f.CaseOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = _attempt(form, request, lambda: services.case_open(actor=officer, **form.cleaned_data))
+        case = attempt(form, request, lambda: services.case_open(actor=officer, **form.cleaned_data))
         if case is not None:
             messages.success(request, f"已登记案件 {case.number}。")
             return redirect("web:case", case_id=case.public_id)
@@ -157,6 +129,8 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             }
         )
     stage_index = STAGE_ORDER.index(case.stage)
+    # Events and findings may quote marked records: shown as this reader may see them.
+    view = content_view(officer, cases=[case])
     return render(
         request,
         "web/case_detail.html",
@@ -171,7 +145,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "approvals": rows,
             "transitions": services.allowed_transitions(case.stage) if writable else [],
             "deadlines": [(d, d.level(now), d.status_label(now)) for d in case.deadlines.all()],
-            "timeline": cs.case_timeline(case),
+            "timeline": events_for(view, cs.case_timeline(case)),
             "party_form": f.PartyForm(),
             "approval_form": f.ApprovalRequestForm(initial={"gate": _suggested_gate(case.stage)}),
             "application_form": f.ApplicationEventForm()
@@ -180,8 +154,12 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "application_events": case.application_events.select_related("recorder"),
             "complaint": getattr(case, "complaint", None),
             "rulebook": rulebook_for(case),
-            "compliance": evaluate(case),
-            "next_steps": next_steps(case) if writable else [],
+            "compliance": results_for(view, evaluate(case)),
+            "next_steps": [
+                (to, label, results_for(view, blocking)) for to, label, blocking in next_steps(case)
+            ]
+            if writable
+            else [],
         },
     )
 
@@ -208,7 +186,7 @@ def party_add(request: HttpRequest, case_id: str) -> HttpResponse:
     form = f.PartyForm(request.POST)
     if (
         form.is_valid()
-        and _attempt(form, request, lambda: services.party_add(actor=officer, case=case, **form.cleaned_data))
+        and attempt(form, request, lambda: services.party_add(actor=officer, case=case, **form.cleaned_data))
         is not None
     ):
         messages.success(request, "已登记当事人。")
@@ -225,7 +203,7 @@ def approval_request(request: HttpRequest, case_id: str) -> HttpResponse:
     form = f.ApprovalRequestForm(request.POST)
     if (
         form.is_valid()
-        and _attempt(
+        and attempt(
             form, request, lambda: services.approval_request(actor=officer, case=case, **form.cleaned_data)
         )
         is not None
@@ -254,7 +232,7 @@ def approval_decide(request: HttpRequest, approval_id: str) -> HttpResponse:
     service = (
         services.approval_grant if form.cleaned_data["decision"] == "grant" else services.approval_reject
     )
-    step = _attempt(
+    step = attempt(
         None,
         request,
         lambda: service(
@@ -277,7 +255,7 @@ def case_advance(request: HttpRequest, case_id: str) -> HttpResponse:
     case = _case(request, case_id)
     form = f.AdvanceForm(request.POST)
     if form.is_valid():
-        done = _attempt(
+        done = attempt(
             None, request, lambda: services.case_advance(actor=officer, case=case, **form.cleaned_data)
         )
         if done is not None:
@@ -295,7 +273,7 @@ def application_event(request: HttpRequest, case_id: str) -> HttpResponse:
     form = f.ApplicationEventForm(request.POST)
     if form.is_valid():
         items = [line.strip() for line in form.cleaned_data["items"].splitlines() if line.strip()]
-        done = _attempt(
+        done = attempt(
             None,
             request,
             lambda: services.application_event_record(
@@ -334,7 +312,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     officer = _officer(request)
     form = f.ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        complaint = _attempt(
+        complaint = attempt(
             form, request, lambda: services.complaint_register(actor=officer, **form.cleaned_data)
         )
         if complaint is not None:
@@ -364,7 +342,7 @@ def complaint_detail(request: HttpRequest, complaint_id: str) -> HttpResponse:
         request.method == "POST"
         and decline.is_bound
         and decline.is_valid()
-        and _attempt(
+        and attempt(
             decline,
             request,
             lambda: services.complaint_decline(actor=officer, complaint=complaint, **decline.cleaned_data),
@@ -374,7 +352,7 @@ def complaint_detail(request: HttpRequest, complaint_id: str) -> HttpResponse:
         messages.success(request, "已记录不启动执法程序的决定。")
         return redirect("web:complaint", complaint_id=complaint.public_id)
     if request.method == "POST" and initiate.is_bound and initiate.is_valid():
-        case = _attempt(
+        case = attempt(
             initiate,
             request,
             lambda: services.complaint_initiate(actor=officer, complaint=complaint, **initiate.cleaned_data),

@@ -13,6 +13,7 @@ from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.ledger.models import Event
 from quanlu.rulebooks.coverage import all_coverage
 from quanlu.rulebooks.evaluator import evaluate
+from quanlu.rulebooks.loader import get_rulebook
 from quanlu.testing import factories as f
 
 # Regulations with the confidentiality exclusion (依法应保密的除外), and the article cited.
@@ -168,4 +169,5 @@ def test_the_case_page_shows_marks_and_what_was_withheld(db):
     page = logged_in(w.superior_supervisor).get(f"/cases/{case.public_id}/").content.decode()
     assert "个人隐私" in page
     assert "不予提供" in page
-    assert "第二十八条" in page
+    # The article as people read it: the regulation's title, not its file name.
+    assert f"《{get_rulebook(f.R000).title}》第二十八条" in page

@@ -83,8 +83,8 @@ def test_it_serves_a_marked_media_records_bytes_only_to_staff_who_need_them(worl
     assert logged_in(world.archivist).get(url).status_code == 200
     assert logged_in(world.superior_supervisor).get(url).status_code == 403
     assert Client().get(api, **bearer(world.superior_supervisor)).status_code == 403
-    assert (
-        logged_in(world.superior_supervisor).get(f"/media/{record.public_id}/poster.jpg").status_code == 404
+    assert (  # a poster is a frame of the content
+        logged_in(world.superior_supervisor).get(f"/media/{record.public_id}/poster.jpg").status_code == 403
     )
     assert logged_in(world.superior_supervisor).get(f"/media/{other.public_id}/content").status_code == 200
     assert logged_in(world.outsider).get(url).status_code == 404

@@ -116,7 +116,8 @@ def build() -> str:
 
 def write(path: Path) -> Path:
     path.write_text(build(), encoding="utf-8")
-    path.chmod(0o755)
+    mode = path.stat().st_mode
+    path.chmod(mode | (mode & 0o444) >> 2)  # executable by whoever may read it (the umask decides)
     return path
 
 

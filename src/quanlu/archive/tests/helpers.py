@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from quanlu.archive import services
@@ -88,6 +90,27 @@ def archived(world, **kw) -> tuple[Case, Dossier]:
     close(world, case)
     dossier.refresh_from_db()
     return case, dossier
+
+
+class _Later:
+    """``django.utils.timezone`` on a day ``years`` from now (everything else as it is)."""
+
+    def __init__(self, years: int) -> None:
+        self.today = timezone.localdate() + dt.timedelta(days=366 * years)
+
+    def localdate(self, value: Any = None, tz: Any = None) -> dt.date:
+        return self.today if value is None else timezone.localdate(value, tz)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(timezone, name)
+
+
+def age(monkeypatch: pytest.MonkeyPatch, years: int) -> None:
+    """``years`` pass after closing (the retention clock runs from the closing year): the
+    disposal checks see that day as today; the case's rows stay as its services wrote them."""
+    from quanlu.archive import disposal
+
+    monkeypatch.setattr(disposal, "timezone", _Later(years))
 
 
 def export(world, dossier: Dossier, target: Path) -> PackageExport:

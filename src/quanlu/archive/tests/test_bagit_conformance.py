@@ -6,7 +6,7 @@ paths — we refuse on every system: a bag whose manifest names ``C:\\...`` or `
 is not portable and its paths lie outside ``data/`` anyway.
 
 Two suite bags cannot be judged "as the suite says" from the copy we have, and the expected
-verdicts below say why (see shared/testdata/bagit-conformance/README.md):
+verdicts below say why (see testdata/bagit-conformance/README.md):
 - warning/duplicate-file-with-different-case lists data/hello.txt and data/HELLO.txt with one
   file on disk. On a case-sensitive file system (Linux) HELLO.txt is simply missing: refused,
   with the case-collision warning. bagit-python refuses it too.
@@ -24,9 +24,7 @@ import pytest
 
 from quanlu.archive import bagit
 
-SUITE = Path(__file__).resolve().parents[5] / "shared" / "testdata" / "bagit-conformance"
-if not SUITE.is_dir():  # the repository may sit elsewhere; shared/ is beside it
-    SUITE = Path("/work/shared/testdata/bagit-conformance")
+SUITE = Path(__file__).resolve().parents[4] / "testdata" / "bagit-conformance"
 
 # (bag, expected verdict, codes that must be among the findings)
 EXPECTED = {
@@ -144,7 +142,7 @@ def test_the_missing_file_is_named_precisely():
 
 
 def test_stricter_than_bagit_python_on_whitespace_around_the_colon_in_1_0():
-    # bagit-python 1.9.0 accepts this bag (shared/testdata/bagit-conformance/README.md).
+    # bagit-python 1.9.0 accepts this bag (testdata/bagit-conformance/README.md).
     report = bagit.validate_bag(str(SUITE / "v1.0/invalid/bagit-with-invalid-whitespace"))
     issue = next(i for i in report.errors if i.code == "tag.whitespace")
     assert (issue.file, issue.line) == ("bagit.txt", 1)

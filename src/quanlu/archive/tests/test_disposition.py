@@ -17,23 +17,16 @@ from quanlu.archive.tests import helpers as h
 from quanlu.blobs.models import Blob, Tombstone
 from quanlu.blobs.services import blob_dispose
 from quanlu.blobs.store import BlobError, get_store
-from quanlu.cases.models import Case
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.ledger.models import Event
 from quanlu.ledger.services import ledger_integrate
 from quanlu.ledger.verify import verify
 
 
-def age(case: Case, years: int) -> None:
-    """The case closed ``years`` ago (the retention clock runs from the closing year)."""
-    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=366 * years))
-    case.refresh_from_db()
-
-
 @pytest.fixture
-def expired(world):
+def expired(world, monkeypatch):
     case, dossier = h.archived(world)  # terminated before a decision: 10 years
-    age(case, 12)
+    h.age(monkeypatch, 12)
     dossier.refresh_from_db()
     return case, dossier
 
@@ -61,11 +54,11 @@ def test_nothing_is_disposed_of_before_the_end_of_retention(world):
     assert not DispositionRequest.objects.exists()
 
 
-def test_permanent_dossiers_are_never_disposed_of(world):
+def test_permanent_dossiers_are_never_disposed_of(world, monkeypatch):
     case = h.to_archiving(world, h.case_with_records(world, documents=0, media=False))
     dossier = h.seal(world, case, retention="permanent", retention_reason="重要")
     h.close(world, case)
-    age(case, 80)
+    h.age(monkeypatch, 80)
     with pytest.raises(Refused, match="永久"):
         services.disposition_request(actor=world.archivist, dossier=dossier, reason="期满")
 
@@ -216,19 +209,11 @@ def test_contents_another_case_still_uses_are_kept(world, expired):
     media = dossier.items.get(kind="media")
     # The same recording filed under a second case of the agency.
     from quanlu.media.models import MediaRecord
-    from quanlu.media.services import media_assign
+    from quanlu.media.tests.helpers import ingest
 
     other = world.open_case()
     record = MediaRecord.objects.get(case=case)
-    twin = MediaRecord.objects.create(
-        **{
-            f.name: getattr(record, f.name)
-            for f in MediaRecord._meta.concrete_fields
-            if f.name not in ("id", "public_id", "case", "client_token")
-        },
-        case=None,
-    )
-    media_assign(actor=world.officer, record=twin, case=other)
+    ingest(world, get_store().local_path(record.sha256).read_bytes(), case=other)
     request = services.disposition_request(actor=world.archivist, dossier=dossier, reason="期满")
     approve(world, request)
     approve(world, request, "approver2")
@@ -260,12 +245,12 @@ def test_blob_disposal_needs_two_distinct_approvers_and_a_tombstone(world):
     assert get_store().exists(blob.sha256)
 
 
-def test_concurrent_approvals_by_the_same_person_record_one(transactional_db):
+def test_concurrent_approvals_by_the_same_person_record_one(transactional_db, monkeypatch):
     from quanlu.testing import factories
 
     world = factories.world()
-    case, dossier = h.archived(world)
-    age(case, 12)
+    _case, dossier = h.archived(world)
+    h.age(monkeypatch, 12)
     request = services.disposition_request(actor=world.archivist, dossier=dossier, reason="期满")
     results: list[object] = []
 

@@ -3,15 +3,11 @@ supervisors read and change nothing (403); anyone who may not see the case gets 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from quanlu.archive.models import Dossier, DossierStatus, PackageExport
 from quanlu.archive.tests import helpers as h
-from quanlu.cases.models import Case
 from quanlu.org.services import api_token_create
 from quanlu.testing.factories import PASSWORD
 
@@ -89,7 +85,12 @@ def test_a_missing_record_is_shown_by_citation_and_the_seal_refused(world, archi
     dossier = Dossier.objects.get(case=archiving)
     done = web.post(f"/archive/dossiers/{dossier.public_id}/seal/", follow=True).content.decode()
     assert "不能封卷" in done
-    assert "依据：" in done
+    # Cited as people read it: the regulation's title, not its file name.
+    from quanlu.rulebooks.loader import get_rulebook
+
+    book = get_rulebook(archiving.rulebook_id)
+    assert f"依据：《{book.title}》第" in done
+    assert f"依据：{book.source}" not in done
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.ASSEMBLED
 
@@ -202,9 +203,9 @@ def test_the_api_assembles_seals_and_reports_what_is_missing(world, archiving):
     assert officer.status_code == 403
 
 
-def test_the_api_runs_a_disposition_with_two_approvers(world, export_dir):
-    case, dossier = h.archived(world, documents=0, media=False)
-    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=366 * 12))
+def test_the_api_runs_a_disposition_with_two_approvers(world, export_dir, monkeypatch):
+    _case, dossier = h.archived(world, documents=0, media=False)
+    h.age(monkeypatch, 12)
     api = Client()
     made = api.post(
         f"/api/v1/dossiers/{dossier.public_id}/dispositions",
@@ -242,9 +243,9 @@ def test_the_api_runs_a_disposition_with_two_approvers(world, export_dir):
     )
 
 
-def test_the_web_disposition_needs_the_password_as_signature(world):
+def test_the_web_disposition_needs_the_password_as_signature(world, monkeypatch):
     case, dossier = h.archived(world, documents=0, media=False)
-    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=366 * 12))
+    h.age(monkeypatch, 12)
     login(world.archivist).post(f"/archive/dossiers/{dossier.public_id}/dispositions/", {"reason": "期满"})
     request = dossier.dispositions.get()
     web = login(world.approver)

@@ -28,7 +28,7 @@ def test_put_streams_hashes_in_one_pass_and_is_write_once(tmp_path):
     assert result.created
     path = store.local_path(result.sha256)
     assert path.read_bytes() == data
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o400  # write-once, and the owner's alone
     again = store.put_stream([data])
     assert not again.created
     assert list((tmp_path / "tmp").iterdir()) == []
@@ -103,7 +103,9 @@ def test_blob_store_registers_once_and_ledgers_once(world):
     assert (again.pk, created_again) == (blob.pk, False)
     assert Blob.objects.count() == 1
     (event,) = Event.objects.filter(type="blob:blob:stored")
-    assert event.payload == {"sha256": blob.sha256, "size": 13, "sm3": blob.sm3, "sha512": blob.sha512}
+    payload = dict(event.payload)
+    assert list(payload.pop("rows")) == [f"blobs.blob/{blob.sha256}"]  # the row it registered
+    assert payload == {"sha256": blob.sha256, "size": 13, "sm3": blob.sm3, "sha512": blob.sha512}
     assert blob.sha512 == hashlib.sha512(b"%PDF-1.7 test").hexdigest()
     with get_store().open(blob.sha256) as fh:
         assert fh.read() == b"%PDF-1.7 test"

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-VECTORS = Path("/work/shared/testdata/transparency-log")
+# Public vectors vendored with their provenance (testdata/transparency-log/README.md).
+VECTORS = Path(__file__).resolve().parents[4] / "testdata" / "transparency-log"
 
 
 @pytest.fixture(autouse=True)

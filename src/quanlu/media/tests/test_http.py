@@ -4,8 +4,6 @@ import hashlib
 import os
 import socket
 import struct
-import subprocess
-import sys
 import time
 from urllib.parse import urlsplit
 
@@ -20,6 +18,7 @@ from quanlu.media.models import Gap, MediaRecord, Upload
 from quanlu.media.tests.helpers import ago, device_for, ingest, video
 from quanlu.org.services import api_token_create
 from quanlu.testing.factories import PASSWORD
+from quanlu.testing.serve import Serve, database_url
 
 
 def bearer(officer):
@@ -463,46 +462,14 @@ def test_expired_uploads_are_removed(world, settings):
 # ---------------------------------------------------------------- a real client on a real server
 
 
-class _Gunicorn:
+class _Gunicorn(Serve):
     """`quanlu serve` (gunicorn, gthread) in a subprocess on the test database: the
-    production path, where request bodies are read straight from the socket."""
+    production path, where request bodies are read straight from the socket. Without
+    the background jobs: these tests are about the request path."""
 
     def __init__(self, blob_dir) -> None:
-        from django.db import connection
-
-        db = connection.settings_dict
-        if db["ENGINE"].endswith("sqlite3"):
-            url = f"sqlite:///{db['NAME']}"
-        else:
-            auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-            url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        env = dict(os.environ, QUANLU_DATABASE_URL=url, QUANLU_BLOB_DIR=str(blob_dir), QUANLU_WORKERS="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "quanlu", "serve", "--bind", f"127.0.0.1:{port}"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("quanlu serve did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        env = {"QUANLU_DATABASE_URL": database_url(), "QUANLU_BLOB_DIR": str(blob_dir)}
+        super().__init__(env=env, jobs=False)
 
 
 @pytest.fixture(params=["django", "gunicorn"])

@@ -412,6 +412,8 @@ def test_relinking_a_clip_moves_it_between_activities_and_recomputes_gaps(world)
         services.media_link(actor=world.outsider, record=b, step_label="x")
 
 
+# The stage is set behind the services: closing for real (dossier sealed) takes ~8 s here.
+@pytest.mark.tampers
 def test_a_closed_case_takes_no_more_media(world):
     case = world.open_case()
     case.stage = "closed"

@@ -171,7 +171,8 @@ def test_malformed_or_unknown_ids_are_not_found(world, bad):
 
 def test_an_inactive_officer_sees_nothing(world):
     case = world.open_case()
-    world.officer2.is_active = False
-    world.officer2.save()
+    gone = services.officer_deactivate(actor=world.approver, officer=world.officer2, reason="调离本机关")
     with pytest.raises(NotFound):
-        case_get_for(world.officer2, case.public_id)
+        case_get_for(gone, case.public_id)
+    with pytest.raises(Conflict):
+        services.officer_deactivate(actor=world.approver, officer=gone, reason="再次停用")

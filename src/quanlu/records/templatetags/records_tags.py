@@ -10,13 +10,25 @@ def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
 
 
-@register.simple_tag
-def case_documents(case: Any) -> list[dict[str, Any]]:
-    """The case's documents with their state, for the case page."""
+@register.simple_tag(takes_context=True)
+def case_documents(context: Any, case: Any) -> list[dict[str, Any]]:
+    """The case's documents with their state, for the case page; a marked one the
+    reader may not read carries its mark (``withheld``)."""
+    from quanlu.access.selectors import content_view
+    from quanlu.org.models import Officer
     from quanlu.records.selectors import current_version, document_missing, documents_of_case
 
+    user = getattr(context.get("request"), "user", None)
+    view = content_view(user if isinstance(user, Officer) else None, cases=[case])
     rows = []
     for doc in documents_of_case(case):
         version = current_version(doc)
-        rows.append({"doc": doc, "version": version.number, "complete": not document_missing(doc, version)})
+        rows.append(
+            {
+                "doc": doc,
+                "version": version.number,
+                "complete": not document_missing(doc, version),
+                "withheld": view.withheld(doc),
+            }
+        )
     return rows

@@ -132,6 +132,11 @@ def test_fill_in_sign_and_refuse_through_the_pages(world, staff, case):
     page = client.get(response["Location"]).content.decode()
     assert "签署" in page
     assert "canvas" in page
+    # The regulations that ask for this document, by title (not by file name).
+    from quanlu.rulebooks.loader import get_rulebook
+
+    assert f"《{get_rulebook('002_4fd6fddfbbebbad6').title}》第十条" in page
+    assert ".txt 第" not in page
 
     wrong = client.post(
         f"/documents/{doc.public_id}/sign/", {"slot": "officers", "password": "nope"}, follow=True

@@ -56,6 +56,8 @@ def test_one_officer_on_site_is_refused_by_000_only(db, rulebook, refused):
         assert "inv.two_officers" not in walk.refused
 
 
+# No service edits an officer's certificate, and records refuse a lapsed one at creation.
+@pytest.mark.tampers
 def test_an_officer_whose_certificate_has_lapsed_is_not_counted(db):
     walk = walk_to(R000, Stage.INVESTIGATION)
     inspection = walk.make("inspection_transcript", officers=walk.officers(walk.w.officer, walk.w.officer2))

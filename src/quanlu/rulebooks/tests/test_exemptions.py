@@ -112,6 +112,8 @@ def test_others_may_not_record_exemptions(setup, persona):
         )
 
 
+# Closing through the services means walking the case to a sealed dossier: too slow for this check.
+@pytest.mark.tampers
 def test_a_closed_case_takes_no_exemption(setup):
     w, walk, inspection = setup
     from quanlu.cases.models import Case

@@ -23,14 +23,9 @@ from quanlu.core.errors import DomainError
 
 
 def _case(ref: str) -> Any:
-    from quanlu.cases.models import Case
+    from quanlu.cases.selectors import case_by_ref
 
-    case = Case.objects.filter(number=ref).first()
-    if case is None:
-        try:
-            case = Case.objects.filter(public_id=ref).first()
-        except Exception:
-            case = None
+    case = case_by_ref(ref)
     if case is None:
         raise CommandError(f"没有案号或标识为 {ref} 的案件。")
     return case

@@ -10,6 +10,7 @@ verify-consistency FILE --vkey V             offline check, no database
 anchor export [LOG] --recipient R            checkpoint for an outside witness
 anchor verify FILE             is the log still an extension of that checkpoint?
 keys [--init]                  list public keys (and make keys for every agency)
+covered [--format json]        the tables whose rows verify compares with their events
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ class Command(BaseCommand):
         p.add_argument("new", type=int, nargs="?", help="新检查点的树大小（默认最新）")
         p.add_argument("-o", "--output")
 
-        p = sub.add_parser("verify", help="全面校验：事件、存储内容、树、检查点、副署")
+        p = sub.add_parser("covered", help="列出受日志保护的数据表（逐条记录与事件比对）及不在其列的表和原因")
+        p.add_argument("--format", choices=["text", "json"], default="text")
+
+        p = sub.add_parser("verify", help="全面校验：事件、各条记录、存储内容、树、检查点、副署")
         p.add_argument("--format", choices=["text", "json"], default="text")
         p.add_argument("--no-blobs", dest="blobs", action="store_false", help="不重算存储内容的摘要")
 
@@ -212,7 +216,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         else:
             self.stdout.write(
-                f"校验了 {report.events} 个事件、{report.logs} 个日志、{report.checkpoints} 个检查点、"
+                f"校验了 {report.events} 个事件、{report.rows} 条记录、{report.logs} 个日志、{report.checkpoints} 个检查点、"
                 f"{report.cosignatures} 个见证副署、{report.blobs} 个存储内容，用时 {report.seconds} 秒。"
                 + (
                     f"另有 {report.disposed} 个存储内容已经批准按期销毁（保留摘要和日志事件）。"
@@ -229,6 +233,34 @@ class Command(BaseCommand):
             )
         if not report.ok:
             raise CommandError(f"校验未通过：发现 {len(report.problems)} 处问题。", returncode=1)
+
+    def do_covered(self, options: dict[str, Any]) -> None:
+        from quanlu.ledger import records
+
+        covered = [
+            {
+                "table": c.model._meta.db_table,
+                "model": c.label,
+                "name": str(c.model._meta.verbose_name),
+                "key": c.key,
+            }
+            for c in records.covered()
+        ]
+        exempt = [
+            {"table": e.model._meta.db_table, "model": e.model._meta.label_lower, "reason": e.reason}
+            for e in records.exempted()
+        ]
+        if options["format"] == "json":
+            self.stdout.write(
+                json.dumps({"covered": covered, "exempt": exempt}, ensure_ascii=False, indent=2)
+            )
+            return
+        self.stdout.write(f"逐条与日志事件比对的数据表（{len(covered)} 个）：")
+        for c in covered:
+            self.stdout.write(f"  {c['table']:<32} {c['name']}")
+        self.stdout.write(f"不逐条比对的数据表（{len(exempt)} 个）及原因：")
+        for e in exempt:
+            self.stdout.write(f"  {e['table']:<32} {e['reason']}")
 
     def do_verify_proof(self, options: dict[str, Any]) -> None:
         argv = [options["proof"], "--data", options["data"]]
@@ -254,18 +286,18 @@ class Command(BaseCommand):
         )
 
     def do_keys(self, options: dict[str, Any]) -> None:
+        from quanlu.ledger import directory
         from quanlu.ledger.models import Key, Log
         from quanlu.ledger.sequencer import log_for_agency, supervisor_of, witness_for
-        from quanlu.org.models import Agency
 
         if options["init"]:
             from quanlu.ledger.sequencer import sequencer_lock
 
             with sequencer_lock():
                 log_for_agency(None)
-                for agency in Agency.objects.order_by("pk"):
-                    log_for_agency(agency.pk)
-                    supervisor = supervisor_of(agency)
+                for agency_id in directory.current().agency_ids():
+                    log_for_agency(agency_id)
+                    supervisor = supervisor_of(agency_id)
                     if supervisor is not None:
                         witness_for(supervisor)
             self.stdout.write(f"密钥目录：{keys.key_dir()}（私钥只在此目录，权限 0600）")

@@ -12,20 +12,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from quanlu.cases.models import Case
+from quanlu.cases.selectors import case_by_ref
 from quanlu.core.errors import DomainError
 from quanlu.devices.models import Device
 from quanlu.media.docking import import_device
 from quanlu.media.models import MediaRecord
-from quanlu.media.services import upload_expire
+from quanlu.media.services import uploads_clean
 
 
 def _case(ref: str) -> Case:
-    case = Case.objects.filter(number=ref).first()
-    if case is None:
-        try:
-            case = Case.objects.filter(public_id=ref).first()
-        except Exception:
-            case = None
+    case = case_by_ref(ref)
     if case is None:
         raise CommandError(f"没有案号或标识为 {ref} 的案件。")
     return case
@@ -46,7 +42,7 @@ class Command(BaseCommand):
         dock.add_argument("--device", required=True, help="设备编号")
         dock.add_argument("--case", help="案号或案件标识（不填则待归档）")
         dock.add_argument("--format", choices=["json", "text"], default="text")
-        sub.add_parser("expire-uploads", help="清除已过期的未完成上传")
+        sub.add_parser("expire-uploads", help="清除已过期的未完成上传及中断上传遗留的暂存文件")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -55,7 +51,8 @@ class Command(BaseCommand):
         elif action == "import-device":
             self._import(options)
         else:
-            self.stdout.write(f"已清除 {upload_expire()} 个过期的未完成上传。")
+            expired, swept = uploads_clean()
+            self.stdout.write(f"已清除 {expired} 个过期的未完成上传、{swept} 个中断上传遗留的暂存文件。")
 
     def _list(self, options: dict[str, Any]) -> None:
         qs = MediaRecord.objects.select_related("case", "device", "officer", "agency").order_by(

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from quanlu.cases.models import Case
+from quanlu.cases.selectors import case_by_ref
 from quanlu.core.errors import DomainError
 from quanlu.core.validation import parse_uuid
 from quanlu.records.api import render_bytes
@@ -82,12 +83,7 @@ class Command(BaseCommand):
             )
 
     def _case(self, value: str) -> Case:
-        case = Case.objects.filter(number=value).first()
-        if case is None:
-            try:
-                case = Case.objects.filter(public_id=parse_uuid(value)).first()
-            except DomainError:
-                case = None
+        case = case_by_ref(value)
         if case is None:
             raise CommandError(f"找不到案件：{value}")
         return case
