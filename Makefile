@@ -35,10 +35,11 @@ run: venv ## set up everything, load the demo data and serve on http://127.0.0.1
 	$(BIN)/quanlu demo
 	$(BIN)/quanlu serve
 
-lint: venv ## ruff and mypy
+lint: venv ## ruff, mypy and the import contracts (lint-imports, see pyproject.toml)
 	$(BIN)/ruff check src $(wildcard bench)
 	$(BIN)/ruff format --check src $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when QUANLU_TEST_DATABASE_URL is set
 	$(MAKE) --no-print-directory lint

@@ -13,11 +13,11 @@ from ninja.security import SessionAuth
 from quanlu.access.api import router as access_router
 from quanlu.api.base import TokenAuth
 from quanlu.api.errors import validation_body
+from quanlu.api.ledger import router as ledger_router
 from quanlu.archive.api import router as archive_router
 from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
-from quanlu.ledger.api import router as ledger_router
 from quanlu.media.api import router as media_router
 from quanlu.records.api import router as records_router
 from quanlu.rulebooks.api import router as rulebooks_router

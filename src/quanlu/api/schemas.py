@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Self
 
 from ninja import Schema
 from pydantic import (
@@ -187,7 +187,7 @@ class AsGiven(Schema):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _remember_order(cls, data: Any, handler: ModelWrapValidatorHandler[AsGiven]) -> AsGiven:
+    def _remember_order(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         model = handler(data)
         given = getattr(data, "_obj", data)  # django-ninja hands the dict over wrapped
         if isinstance(given, dict):

@@ -7,9 +7,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = "档案"
 
     def ready(self) -> None:
-        from quanlu.archive import integrity
+        from quanlu.archive import facts, integrity
 
         integrity.bind()  # which rows the ledger commits
+        facts.bind()  # when the dossier was sealed, for the rules
 
         from quanlu.archive.services import closing_findings
         from quanlu.cases.services import CLOSING_CHECKS

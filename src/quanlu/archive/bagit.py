@@ -19,8 +19,8 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,8 @@ try:  # in the source tree
         Manifest,
         check_path,
         decode_path,
+        digest_file,
+        digest_stream,
         encode_path,
         hashlib_name,
         new_hash,
@@ -61,8 +63,9 @@ except ImportError:  # inside verify_package.py, where modules are loaded by the
         Issue,
         Manifest,
         decode_path,
+        digest_file,
+        digest_stream,
         encode_path,
-        new_hash,
         rfc,
     )
     from bagtags import (  # type: ignore[no-redef]
@@ -136,66 +139,12 @@ class Resolver:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hashing: one read of each file feeds every algorithm; algorithms and files run in parallel
-# threads (hashlib and file I/O release the GIL), in fixed-size buffers.
-# ---------------------------------------------------------------------------------------------
-
-
-def digest_stream(
-    read_into: Callable[[memoryview], int],
-    algorithms: Iterable[str],
-    pool: ThreadPoolExecutor | None = None,
-    sink: Callable[[memoryview], None] | None = None,
-    chunk: int = CHUNK,
-    size_hint: int | None = None,
-) -> tuple[dict[str, str], int]:
-    """Read chunks with ``read_into`` until it returns 0, hash them with each algorithm and pass
-    them to ``sink`` (e.g. a file write). With a ``pool``, chunk N is hashed while chunk N is
-    written and chunk N+1 is read. Memory: two buffers of ``chunk`` bytes, whatever the size."""
-    hashers = {name: new_hash(name) for name in algorithms}
-    # Buffers no larger than the file: zero-filling 2 x 4 MiB for each small photo costs more
-    # than hashing it.
-    if size_hint is not None:
-        chunk = max(64 * 1024, min(chunk, size_hint + 1))
-    views = [memoryview(bytearray(chunk)), memoryview(bytearray(chunk))]
-    pending: list[Future[Any]] = []
-    size = 0
-    turn = 0
-    try:
-        while True:
-            view = views[turn & 1]
-            n = read_into(view)
-            for job in pending:
-                job.result()
-            pending = []
-            if not n:
-                break
-            data = view[:n]
-            if pool is not None:
-                pending = [pool.submit(h.update, data) for h in hashers.values()]
-            else:
-                for h in hashers.values():
-                    h.update(data)
-            if sink is not None:
-                sink(data)
-            size += n
-            turn += 1
-    finally:
-        for job in pending:  # never leave a thread reading a buffer we are done with
-            job.exception()
-    return {name: h.hexdigest() for name, h in hashers.items()}, size
-
-
-def digest_file(
-    path: str, algorithms: Iterable[str], pool: ThreadPoolExecutor | None = None
-) -> tuple[dict[str, str], int]:
-    with open(path, "rb", buffering=0) as fh:
-        return digest_stream(fh.readinto, algorithms, pool, size_hint=os.fstat(fh.fileno()).st_size)
-
-
-# ---------------------------------------------------------------------------------------------
 # The validator
 # ---------------------------------------------------------------------------------------------
+
+
+# Files to hash: disk path -> algorithm -> the (manifest, expected checksum, line) naming it.
+Work = dict[str, dict[str, list[tuple[Manifest, str, int]]]]
 
 
 def validate_bag(
@@ -226,9 +175,44 @@ def validate_bag(
         report.error(
             "payload.missing_dir", "缺少有效载荷目录 data/。", file="data/", rule=rfc(version, "2.1.2")
         )
+    _read_manifests(report, base, version)
+    payload_manifests = [m for m in report.manifests if m.kind == "payload"]
+    tag_manifests = [m for m in report.manifests if m.kind == "tag"]
 
-    top_names = sorted(os.listdir(base))
-    for name in top_names:
+    if os.path.exists(os.path.join(base, "bag-info.txt")):
+        parse_bag_info(report, base)
+    fetch = parse_fetch(report, base) if os.path.exists(os.path.join(base, "fetch.txt")) else {}
+
+    payload, empty_dirs = walk(base, "data") if os.path.isdir(data_dir) else ({}, [])
+    resolver = Resolver(payload)
+    for rel in empty_dirs:
+        report.warn("payload.empty_dir", f"空目录 {rel}/ 不会记录在清单里。", file=rel + "/")
+    report.payload_files = len(payload)
+    report.payload_bytes = sum(f.size for f in payload.values())
+    _check_payload_files(report, base, payload)
+    _check_collisions(report, payload, payload_manifests)
+
+    # -- completeness: every listed file present, every payload file listed (RFC 8493 §3) --
+    report.manifests.extend(extra)
+    covered, work = _check_listed(report, base, version, resolver, payload_manifests + extra, fetch)
+    _check_unlisted(report, version, strict, payload, payload_manifests, covered)
+    _check_fetch(report, version, strict, fetch, resolver, payload, payload_manifests)
+    tag_work = _check_tag_manifests(report, base, version, strict, tag_manifests, payload_manifests)
+    _check_oxum(report, version)
+    if completeness_only:
+        return report
+
+    # -- validity: every checksum in every manifest verified (RFC 8493 §3) --
+    jobs = sorted(work.items()) + sorted(tag_work.items())
+    _verify_checksums(report, base, version, jobs, workers)
+    report.checksums_checked = True
+    return report
+
+
+def _read_manifests(report: BagReport, base: str, version: str) -> None:
+    """Parse every (tag)manifest-<algorithm>.txt in the base directory into ``report.manifests``;
+    a bag needs at least one payload manifest this machine can verify."""
+    for name in sorted(os.listdir(base)):
         match = _MANIFEST_RE.match(name)
         if match is None:
             continue
@@ -252,32 +236,23 @@ def validate_bag(
                 file=name,
             )
     payload_manifests = [m for m in report.manifests if m.kind == "payload"]
-    tag_manifests = [m for m in report.manifests if m.kind == "tag"]
     if not payload_manifests:
         report.error("manifest.none", "缺少有效载荷清单 manifest-<算法>.txt。", rule=rfc(version, "2.1.3"))
     elif not any(m.supported for m in payload_manifests):
         report.error(
             "manifest.none_verifiable", "没有一个有效载荷清单的算法能在本机核对。", rule=rfc(version, "2.4")
         )
-    elif strict and all(m.algorithm in WEAK_ALGORITHMS for m in payload_manifests):
+    elif version == "1.0" and all(m.algorithm in WEAK_ALGORITHMS for m in payload_manifests):
         report.warn(
             "manifest.weak_only",
             "有效载荷清单只用了 MD5/SHA-1；1.0 版要求工具支持 SHA-256 与 SHA-512。",
             rule=rfc("1.0", "2.4"),
         )
 
-    if os.path.exists(os.path.join(base, "bag-info.txt")):
-        parse_bag_info(report, base)
-    fetch = parse_fetch(report, base) if os.path.exists(os.path.join(base, "fetch.txt")) else {}
 
-    payload, empty_dirs = walk(base, "data") if os.path.isdir(data_dir) else ({}, [])
-    resolver = Resolver(payload)
-    for rel in empty_dirs:
-        report.warn("payload.empty_dir", f"空目录 {rel}/ 不会记录在清单里。", file=rel + "/")
-    report.payload_files = len(payload)
-    report.payload_bytes = sum(f.size for f in payload.values())
+def _check_payload_files(report: BagReport, base: str, payload: dict[str, DiskFile]) -> None:
+    """Payload entries that are not plain files of the bag: links, devices, OS litter."""
     real_base = os.path.realpath(base)
-
     for rel, disk in sorted(payload.items()):
         if disk.kind == "symlink":
             target = os.path.realpath(os.path.join(base, rel))
@@ -294,9 +269,11 @@ def validate_bag(
         if os.path.basename(rel).lower() in SYSTEM_FILES or os.path.basename(rel).startswith("._"):
             report.warn("payload.system_file", f"{rel} 是操作系统自动生成的文件。", file=rel)
 
-    # Names that collide on case-insensitive or normalising file systems.
+
+def _check_collisions(report: BagReport, payload: dict[str, DiskFile], manifests: list[Manifest]) -> None:
+    """Names that collide on case-insensitive or normalising file systems."""
     seen_case: dict[str, str] = {}
-    for rel in sorted(set(payload) | {p for m in payload_manifests for p in m.entries}):
+    for rel in sorted(set(payload) | {p for m in manifests for p in m.entries}):
         key = nfc(rel).casefold()
         other = seen_case.get(key)
         if other is not None and other != rel:
@@ -310,37 +287,24 @@ def validate_bag(
             )
         seen_case.setdefault(key, rel)
 
-    # -- completeness: every listed file present, every payload file listed (RFC 8493 §3) --
-    covered: dict[str, list[str]] = {}  # disk path -> names of payload manifests listing it
-    work: dict[str, dict[str, list[tuple[Manifest, str, int]]]] = {}  # disk path -> alg -> entries
-    report.manifests.extend(extra)
-    for manifest in payload_manifests + extra:
+
+def _check_listed(
+    report: BagReport,
+    base: str,
+    version: str,
+    resolver: Resolver,
+    manifests: list[Manifest],
+    fetch: dict[str, Any],
+) -> tuple[dict[str, list[str]], Work]:
+    """Every file a payload (or extra) manifest lists is present. Returns the names of the
+    payload manifests listing each file on disk, and the files to hash."""
+    covered: dict[str, list[str]] = {}
+    work: Work = {}
+    for manifest in manifests:
         for entry, (checksum, number) in manifest.entries.items():
             disk_path = resolver.resolve(entry)
             if disk_path is None:
-                if os.path.isdir(os.path.join(base, entry)):
-                    report.error(
-                        "manifest.directory",
-                        f"{manifest.name} 第{number}行列出的 {entry} 是目录；清单只能列出文件。",
-                        file=entry,
-                        line=number,
-                        rule=manifest.rule or rfc(version, "2.1.3"),
-                    )
-                elif entry in fetch:
-                    report.error(
-                        "fetch.unfetched",
-                        f"{entry} 列在 fetch.txt 中但尚未取回，包不完整。",
-                        file=entry,
-                        rule=rfc(version, "3"),
-                    )
-                else:
-                    report.error(
-                        "payload.missing",
-                        f"{manifest.name} 第{number}行列出的 {entry} 不存在。",
-                        file=entry,
-                        line=number,
-                        rule=manifest.rule or rfc(version, "3"),
-                    )
+                _report_missing_entry(report, base, version, manifest, entry, number, fetch)
                 continue
             if disk_path != entry:
                 report.warn(
@@ -349,14 +313,61 @@ def validate_bag(
                     file=entry,
                     line=number,
                 )
-            if payload[disk_path].kind != "file":
-                continue  # reported above
+            if resolver.files[disk_path].kind != "file":
+                continue  # reported with the payload files
             if manifest.kind == "payload":
                 covered.setdefault(disk_path, []).append(manifest.name)
             if manifest.supported:
                 work.setdefault(disk_path, {}).setdefault(manifest.algorithm, []).append(
                     (manifest, checksum, number)
                 )
+    return covered, work
+
+
+def _report_missing_entry(
+    report: BagReport,
+    base: str,
+    version: str,
+    manifest: Manifest,
+    entry: str,
+    number: int,
+    fetch: dict[str, Any],
+) -> None:
+    """A manifest line naming no file: a directory, a file still to fetch, or nothing."""
+    if os.path.isdir(os.path.join(base, entry)):
+        report.error(
+            "manifest.directory",
+            f"{manifest.name} 第{number}行列出的 {entry} 是目录；清单只能列出文件。",
+            file=entry,
+            line=number,
+            rule=manifest.rule or rfc(version, "2.1.3"),
+        )
+    elif entry in fetch:
+        report.error(
+            "fetch.unfetched",
+            f"{entry} 列在 fetch.txt 中但尚未取回，包不完整。",
+            file=entry,
+            rule=rfc(version, "3"),
+        )
+    else:
+        report.error(
+            "payload.missing",
+            f"{manifest.name} 第{number}行列出的 {entry} 不存在。",
+            file=entry,
+            line=number,
+            rule=manifest.rule or rfc(version, "3"),
+        )
+
+
+def _check_unlisted(
+    report: BagReport,
+    version: str,
+    strict: bool,
+    payload: dict[str, DiskFile],
+    payload_manifests: list[Manifest],
+    covered: dict[str, list[str]],
+) -> None:
+    """Every payload file is listed: in some payload manifest, and in 1.0 in every one."""
     for rel in sorted(payload):
         listed = covered.get(rel, [])
         if not listed:
@@ -378,6 +389,17 @@ def validate_bag(
                         rule=rfc("1.0", "3"),
                     )
 
+
+def _check_fetch(
+    report: BagReport,
+    version: str,
+    strict: bool,
+    fetch: dict[str, Any],
+    resolver: Resolver,
+    payload: dict[str, DiskFile],
+    payload_manifests: list[Manifest],
+) -> None:
+    """fetch.txt entries are listed in the payload manifests and, once fetched, as long as it says."""
     for entry, (_url, size, number) in sorted(fetch.items()):
         listed_in = [m.name for m in payload_manifests if entry in m.entries]
         if (strict and len(listed_in) != len(payload_manifests)) or not listed_in:
@@ -397,10 +419,20 @@ def validate_bag(
                 rule=rfc(version, "2.2.3"),
             )
 
-    # Tag manifests: listed tag files present; 1.0 rules on what they list (RFC 8493 §2.2.1).
+
+def _check_tag_manifests(
+    report: BagReport,
+    base: str,
+    version: str,
+    strict: bool,
+    tag_manifests: list[Manifest],
+    payload_manifests: list[Manifest],
+) -> Work:
+    """Tag manifests: listed tag files present; 1.0 rules on what they list (RFC 8493 §2.2.1).
+    Returns the tag files to hash."""
     tag_files, _ = walk(base, "")
     tag_files = {k: v for k, v in tag_files.items() if not k.startswith("data/") and k != "data"}
-    tag_work: dict[str, dict[str, list[tuple[Manifest, str, int]]]] = {}
+    tag_work: Work = {}
     listed_tags: set = set()
     for manifest in tag_manifests:
         for entry, (checksum, number) in manifest.entries.items():
@@ -454,9 +486,12 @@ def validate_bag(
                     file=rel,
                     rule=rfc(version, "2.2.1"),
                 )
+    return tag_work
 
-    # Payload-Oxum: a quick count of bytes and files (RFC 8493 §2.2.2). Unlike bagit-python we
-    # do not stop here when it disagrees: the per-file findings below say which file is wrong.
+
+def _check_oxum(report: BagReport, version: str) -> None:
+    """Payload-Oxum: a quick count of bytes and files (RFC 8493 §2.2.2). Unlike bagit-python we
+    do not stop here when it disagrees: the per-file findings say which file is wrong."""
     oxums = report.info_values("Payload-Oxum")
     if oxums and _OXUM_RE.match(oxums[0]):
         octets, streams = (int(x) for x in oxums[0].split("."))
@@ -469,13 +504,16 @@ def validate_bag(
                 rule=rfc(version, "2.2.2"),
             )
 
-    if completeness_only:
-        return report
 
-    # -- validity: every checksum in every manifest verified (RFC 8493 §3) --
-    jobs = [(rel, algs) for rel, algs in sorted(work.items())] + [
-        (rel, algs) for rel, algs in sorted(tag_work.items())
-    ]
+def _verify_checksums(
+    report: BagReport,
+    base: str,
+    version: str,
+    jobs: list[tuple[str, dict[str, list[tuple[Manifest, str, int]]]]],
+    workers: int | None,
+) -> None:
+    """Hash each file once with every algorithm its manifests use, files and algorithms in
+    parallel threads, and compare with every manifest line naming it."""
     n_workers = max(1, workers or min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(n_workers) as files_pool, ThreadPoolExecutor(n_workers * 2) as hash_pool:
         futures = [
@@ -507,8 +545,6 @@ def validate_bag(
                             rule=manifest.rule or rfc(version, "3"),
                             phase="valid",
                         )
-    report.checksums_checked = True
-    return report
 
 
 # ---------------------------------------------------------------------------------------------

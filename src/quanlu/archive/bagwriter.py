@@ -296,56 +296,18 @@ def write_bag(
         raise BagWriteError(f"目标位置 {target} 已存在，不会覆盖。", "target_exists")
     if not target.parent.is_dir():
         raise BagWriteError(f"目标位置的上级目录 {target.parent} 不存在。", "no_parent")
-    algorithms = list(dict.fromkeys(algorithms))
-    if not algorithms:
-        raise BagWriteError("至少需要一种清单算法。", "bad_digest")
-    needed = algorithms + (["sm3"] if sm3_list else [])
-    for algorithm in needed:
-        if bagit.hashlib_name(algorithm) is None:
-            raise BagWriteError(f"本机的 Python/OpenSSL 不支持 {algorithm} 算法。", "algorithm_unavailable")
+    algorithms, needed = _algorithms(algorithms, sm3_list)
     info = _clean_bag_info(bag_info)
-    extra_tags = dict(tag_files or {})
-    reserved = {"bagit.txt", "bag-info.txt", "fetch.txt", SM3_LIST}
-    for name in extra_tags:
-        if (
-            name in reserved
-            or name.startswith(("manifest-", "tagmanifest-", "data/"))
-            or bagit.check_path(name)
-        ):
-            raise BagWriteError(f"附加标签文件名「{name}」不可用。", "bad_path")
+    extra_tags = _extra_tags(tag_files)
 
-    # Plan: clean paths, refuse duplicates and names that collide on other file systems.
-    plan: list[tuple[PayloadFile, str, dict[str, str], int]] = []
-    seen: dict[str, str] = {}
-    for item in files:
-        rel = _clean_payload_path(item.path)
-        key = rel.casefold()
-        if key in seen:
-            raise BagWriteError(
-                f"有效载荷路径「{item.path}」与「{seen[key]}」重复（或只差大小写）。", "duplicate_path"
-            )
-        seen[key] = item.path
-        if item.data is not None:
-            plan.append((item, "data/" + rel, _clean_digests(item.digests, item.path), len(item.data)))
-            continue
-        if item.source is None:
-            raise BagWriteError(f"有效载荷「{item.path}」既无源文件也无内容。", "source_missing")
-        try:
-            st = os.stat(item.source)
-        except OSError as exc:
-            raise BagWriteError(f"源文件 {item.source} 无法读取：{exc.strerror}。", "source_missing") from exc
-        if item.size is not None and item.size != st.st_size:
-            raise BagWriteError(
-                f"源文件 {item.source} 有 {st.st_size} 字节，与登记的 {item.size} 字节不符。", "size_mismatch"
-            )
-        plan.append((item, "data/" + rel, _clean_digests(item.digests, item.path), st.st_size))
-    total = sum(size for _, _, _, size in plan)
+    plan = _plan(files)
+    octets = sum(size for _, _, _, size in plan)
     if check_space:
         vfs = os.statvfs(target.parent)
         free = vfs.f_bavail * vfs.f_frsize
-        if total + 1024 * 1024 > free:
+        if octets + 1024 * 1024 > free:
             raise BagWriteError(
-                f"目标磁盘空间不足：需要约 {human_size(total)}，可用 {human_size(free)}。", "no_space"
+                f"目标磁盘空间不足：需要约 {human_size(octets)}，可用 {human_size(free)}。", "no_space"
             )
 
     tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
@@ -353,34 +315,7 @@ def write_bag(
     try:
         os.mkdir(tmp, 0o700)  # the agency's records: the owner's alone, whatever the umask
         (tmp / "data").mkdir(mode=0o700)
-        digests: dict[str, dict[str, str]] = {}
-        hashed = dict.fromkeys(needed, 0)
-        jobs = []
-        for item, rel, known, _size in plan:
-            missing = [a for a in needed if a not in known]
-            source: Path | bytes = item.data if item.data is not None else Path(item.source)  # type: ignore[arg-type]
-            jobs.append((item, rel, known, (source, tmp / rel, missing)))
-        with ThreadPoolExecutor(n_workers) as pool, ThreadPoolExecutor(n_workers * len(needed)) as hash_pool:
-            futures = [
-                (item, rel, known, job, pool.submit(_copy_one, job, hash_pool))
-                for item, rel, known, job in jobs
-            ]
-            for item, rel, known, job, future in futures:
-                computed, copied = future.result()
-                expected = len(item.data) if item.data is not None else os.stat(item.source).st_size  # type: ignore[arg-type]
-                if copied != expected:
-                    raise BagWriteError(
-                        f"复制 {item.source} 时字节数不符（源文件在复制中被改动？）。", "size_mismatch"
-                    )
-                for algorithm in job[2]:
-                    hashed[algorithm] += copied
-                digests[rel] = {**known, **computed}
-            # Small files were fsynced as they were written; the large ones now, in parallel, after
-            # the kernel has had the whole copy to write back (as `cp` then `sync` would).
-            large = [tmp / rel for item, rel, _, size in plan if item.data is None and size > SMALL]
-            list(pool.map(_fsync_path, large))
-
-        octets = sum(size for _, _, _, size in plan)
+        digests, hashed = _copy_payload(tmp, plan, needed, n_workers)
         oxum = f"{octets}.{len(plan)}"
         size_text = human_size(octets)
         labels = {label.lower() for label, _ in info}
@@ -389,39 +324,8 @@ def write_bag(
                 ("Bagging-Date", (bagging_date or dt.datetime.now(dt.UTC).astimezone().date()).isoformat())
             )
         info += [("Payload-Oxum", oxum), ("Bag-Size", size_text)]
-
-        tags: dict[str, bytes] = {
-            "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
-            "bag-info.txt": format_bag_info(info),
-        }
-        for algorithm in algorithms:
-            tags[f"manifest-{algorithm}.txt"] = format_manifest({p: d[algorithm] for p, d in digests.items()})
-        if sm3_list:
-            tags[SM3_LIST] = format_manifest({p: d["sm3"] for p, d in digests.items()})
-        tags.update(extra_tags)
-        tag_digests: dict[str, dict[str, str]] = {}
-        for name, body in tags.items():
-            tag_digests[name] = {}
-            for algorithm in algorithms:
-                h = bagit.new_hash(algorithm)
-                h.update(body)
-                tag_digests[name][algorithm] = h.hexdigest()
-        seal: dict[str, str] = {}
-        for algorithm in algorithms:
-            tagmanifest = format_manifest({n: d[algorithm] for n, d in tag_digests.items()})
-            tags[f"tagmanifest-{algorithm}.txt"] = tagmanifest
-            h = bagit.new_hash(algorithm)
-            h.update(tagmanifest)
-            seal[f"tagmanifest-{algorithm}.txt"] = h.hexdigest()
-        for name, body in tags.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for directory in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
-            _fsync_path(directory)
+        tags, tag_digests, seal = _tag_files(info, digests, algorithms, sm3_list, extra_tags)
+        _write_tags(tmp, tags)
         try:
             _rename_noreplace(tmp, target)
         except FileExistsError as exc:
@@ -447,3 +351,146 @@ def write_bag(
         bytes_hashed=hashed,
         seal=seal,
     )
+
+
+def _algorithms(algorithms: Sequence[str], sm3_list: bool) -> tuple[list[str], list[str]]:
+    """The manifests' algorithms, once each, and all the digests the bag needs (SM3 too for
+    the SM3 list), every one available here."""
+    algorithms = list(dict.fromkeys(algorithms))
+    if not algorithms:
+        raise BagWriteError("至少需要一种清单算法。", "bad_digest")
+    needed = algorithms + (["sm3"] if sm3_list else [])
+    for algorithm in needed:
+        if bagit.hashlib_name(algorithm) is None:
+            raise BagWriteError(f"本机的 Python/OpenSSL 不支持 {algorithm} 算法。", "algorithm_unavailable")
+    return algorithms, needed
+
+
+def _extra_tags(tag_files: Mapping[str, bytes] | None) -> dict[str, bytes]:
+    """Extra tag files, none named like a file the bag writes itself or outside the bag."""
+    extra_tags = dict(tag_files or {})
+    reserved = {"bagit.txt", "bag-info.txt", "fetch.txt", SM3_LIST}
+    for name in extra_tags:
+        if (
+            name in reserved
+            or name.startswith(("manifest-", "tagmanifest-", "data/"))
+            or bagit.check_path(name)
+        ):
+            raise BagWriteError(f"附加标签文件名「{name}」不可用。", "bad_path")
+    return extra_tags
+
+
+def _write_tags(tmp: Path, tags: dict[str, bytes]) -> None:
+    """Write the tag files (0600, each fsynced), then fsync every folder of the bag, deepest first."""
+    for name, body in tags.items():
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+    for directory in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
+        _fsync_path(directory)
+
+
+# A payload file to write: the file, its path in the bag, the digests known of it, its size.
+Planned = tuple[PayloadFile, str, dict[str, str], int]
+
+
+def _plan(files: Iterable[PayloadFile]) -> list[Planned]:
+    """Clean paths, refuse duplicates and names that collide on other file systems, and check
+    each source file is there with the size it was registered with."""
+    plan: list[Planned] = []
+    seen: dict[str, str] = {}
+    for item in files:
+        rel = _clean_payload_path(item.path)
+        key = rel.casefold()
+        if key in seen:
+            raise BagWriteError(
+                f"有效载荷路径「{item.path}」与「{seen[key]}」重复（或只差大小写）。", "duplicate_path"
+            )
+        seen[key] = item.path
+        if item.data is not None:
+            plan.append((item, "data/" + rel, _clean_digests(item.digests, item.path), len(item.data)))
+            continue
+        if item.source is None:
+            raise BagWriteError(f"有效载荷「{item.path}」既无源文件也无内容。", "source_missing")
+        try:
+            st = os.stat(item.source)
+        except OSError as exc:
+            raise BagWriteError(f"源文件 {item.source} 无法读取：{exc.strerror}。", "source_missing") from exc
+        if item.size is not None and item.size != st.st_size:
+            raise BagWriteError(
+                f"源文件 {item.source} 有 {st.st_size} 字节，与登记的 {item.size} 字节不符。", "size_mismatch"
+            )
+        plan.append((item, "data/" + rel, _clean_digests(item.digests, item.path), st.st_size))
+    return plan
+
+
+def _copy_payload(
+    tmp: Path, plan: list[Planned], needed: list[str], n_workers: int
+) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+    """Copy (or write) every payload file into ``tmp``, hashing only with the algorithms whose
+    digest is not already known. Returns each file's digests and the bytes hashed per algorithm."""
+    digests: dict[str, dict[str, str]] = {}
+    hashed = dict.fromkeys(needed, 0)
+    jobs = []
+    for item, rel, known, _size in plan:
+        missing = [a for a in needed if a not in known]
+        source: Path | bytes = item.data if item.data is not None else Path(item.source)  # type: ignore[arg-type]
+        jobs.append((item, rel, known, (source, tmp / rel, missing)))
+    with ThreadPoolExecutor(n_workers) as pool, ThreadPoolExecutor(n_workers * len(needed)) as hash_pool:
+        futures = [
+            (item, rel, known, job, pool.submit(_copy_one, job, hash_pool)) for item, rel, known, job in jobs
+        ]
+        for item, rel, known, job, future in futures:
+            computed, copied = future.result()
+            expected = len(item.data) if item.data is not None else os.stat(item.source).st_size  # type: ignore[arg-type]
+            if copied != expected:
+                raise BagWriteError(
+                    f"复制 {item.source} 时字节数不符（源文件在复制中被改动？）。", "size_mismatch"
+                )
+            for algorithm in job[2]:
+                hashed[algorithm] += copied
+            digests[rel] = {**known, **computed}
+        # Small files were fsynced as they were written; the large ones now, in parallel, after
+        # the kernel has had the whole copy to write back (as `cp` then `sync` would).
+        large = [tmp / rel for item, rel, _, size in plan if item.data is None and size > SMALL]
+        list(pool.map(_fsync_path, large))
+    return digests, hashed
+
+
+def _tag_files(
+    info: list[tuple[str, str]],
+    digests: dict[str, dict[str, str]],
+    algorithms: list[str],
+    sm3_list: bool,
+    extra_tags: dict[str, bytes],
+) -> tuple[dict[str, bytes], dict[str, dict[str, str]], dict[str, str]]:
+    """The tag files (bagit.txt, bag-info.txt, the manifests, the SM3 list, the extra ones and
+    the tag manifests over them), their digests, and the digests of the tag manifests (the
+    bag's seal)."""
+    tags: dict[str, bytes] = {
+        "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+        "bag-info.txt": format_bag_info(info),
+    }
+    for algorithm in algorithms:
+        tags[f"manifest-{algorithm}.txt"] = format_manifest({p: d[algorithm] for p, d in digests.items()})
+    if sm3_list:
+        tags[SM3_LIST] = format_manifest({p: d["sm3"] for p, d in digests.items()})
+    tags.update(extra_tags)
+    tag_digests: dict[str, dict[str, str]] = {}
+    for name, body in tags.items():
+        tag_digests[name] = {}
+        for algorithm in algorithms:
+            h = bagit.new_hash(algorithm)
+            h.update(body)
+            tag_digests[name][algorithm] = h.hexdigest()
+    seal: dict[str, str] = {}
+    for algorithm in algorithms:
+        tagmanifest = format_manifest({n: d[algorithm] for n, d in tag_digests.items()})
+        tags[f"tagmanifest-{algorithm}.txt"] = tagmanifest
+        h = bagit.new_hash(algorithm)
+        h.update(tagmanifest)
+        seal[f"tagmanifest-{algorithm}.txt"] = h.hexdigest()
+    return tags, tag_digests, seal

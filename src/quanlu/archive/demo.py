@@ -14,8 +14,11 @@ from quanlu.archive.selectors import current_dossier
 from quanlu.cases import services as cases
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import DomainError
+from quanlu.core.seeds import token, uscc
 from quanlu.org.models import Officer
 from quanlu.rulebooks import evaluator
+from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.sample import Builder, satisfy
 
 log = logging.getLogger("quanlu.archive")
 
@@ -33,7 +36,7 @@ REASON = "经现场检查和调查取证，当事人已自行整改，违法事�
 def _approve_gates(case: Case, to_stage: str, people: dict[str, Officer], prefix: str) -> None:
     """Request and sign the approvals the rulebook asks before ``to_stage`` (every step by
     the agency's own reviewer, legal reviewer and approver)."""
-    for result in evaluator.gate(case, to_stage):
+    for result in evaluator.gate(gather(case), to_stage):
         if not result.blocking or result.rule.kind != "approval_required":
             continue
         gate = result.rule.params["gate"]
@@ -56,8 +59,6 @@ def _approve_gates(case: Case, to_stage: str, people: dict[str, Officer], prefix
 
 
 def _move(case: Case, to_stage: str, people: dict[str, Officer], prefix: str, reason: str = "") -> None:
-    from quanlu.rulebooks.sample import Builder, satisfy
-
     builder = Builder.for_case(case)
     satisfy(case, to_stage, builder)
     _approve_gates(case, to_stage, people, prefix)
@@ -66,9 +67,6 @@ def _move(case: Case, to_stage: str, people: dict[str, Officer], prefix: str, re
 
 
 def _one(people: dict[str, Officer], prefix: str, fonds: str, cause: str, party: str, body: str) -> None:
-    from quanlu.core.demo import token, uscc
-    from quanlu.rulebooks.sample import Builder
-
     archivist = people[f"{prefix}-archivist"]
     if not ArchiveSettings.objects.filter(agency=archivist.agency).exists():
         services.archive_settings_set(actor=archivist, fonds_code=fonds, fonds_name=archivist.agency.name)  # type: ignore[union-attr]
@@ -104,8 +102,6 @@ def _one(people: dict[str, Officer], prefix: str, fonds: str, cause: str, party:
     if case.stage == Stage.INVESTIGATION:
         _move(case, Stage.ARCHIVING, people, prefix, reason=REASON)
     if case.stage == Stage.ARCHIVING and (dossier is None or not dossier.sealed):
-        from quanlu.rulebooks.sample import satisfy
-
         satisfy(case, Stage.CLOSED, Builder.for_case(case))
         dossier = services.dossier_assemble(actor=archivist, case=case)
         dossier = services.dossier_seal(actor=archivist, dossier=dossier)

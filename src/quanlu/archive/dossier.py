@@ -31,6 +31,7 @@ from quanlu.records.models import Document, Version
 from quanlu.records.selectors import current_version, document_missing, documents_of_case
 from quanlu.rulebooks import evaluator
 from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.providers import gather
 
 DOCS_DIR = "文书"
 MEDIA_DIR = "音像"
@@ -404,7 +405,7 @@ def missing(case: Case) -> list[Missing]:
     findings (not blocking: deadlines missed cannot be made good, only noted)."""
     found: list[Missing] = []
     covered: set[str] = set()
-    for result in evaluator.gate(case, Stage.CLOSED):
+    for result in evaluator.gate(gather(case), Stage.CLOSED):
         if result.status != evaluator.Status.UNMET:
             continue
         subjects = tuple(getattr(result.outcome, "subjects", ()) or ())

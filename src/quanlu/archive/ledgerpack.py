@@ -285,23 +285,55 @@ def _check_proofs(
 
     Line k of events.jsonl (its bytes, without the line end, are the leaf data: canonical JSON
     has no raw line breaks) goes with the k-th proof in leaf-index order."""
+    entries = _read_events(report, base)
+    if entries is None:
+        return []
+    indexed = _proof_files(report, base)
+    summary.events = len(entries)
+    if not entries:
+        report.error("ledger.no_events", "账本中没有日志事件。", file=EVENTS_FILE, rule=RULE)
+    if len(indexed) != len(entries):
+        report.error(
+            "ledger.proof_count",
+            f"{EVENTS_FILE} 有 {len(entries)} 条事件，包含证明却有 {len(indexed)} 份：事件或证明被增删。",
+            file=EVENTS_FILE,
+            rule=RULE,
+        )
+    proven: list[tuple[str, dict[str, Any]]] = []
+    for line_no, (entry, (index, name)) in enumerate(zip(entries, indexed, strict=False), 1):
+        document = _proven_event(report, base, entry, index, name, line_no, checkpoint, cp_text)
+        if document is not None:
+            summary.proven += 1
+            proven.append((f"{EVENTS_FILE}:{line_no}", document))
+    cases = {d.get("case") for _, d in proven}
+    if len(cases) > 1:
+        report.error("ledger.mixed_cases", "账本中的事件属于不同案件。", file=EVENTS_FILE, rule=RULE)
+    return proven
+
+
+def _read_events(report: bagit.BagReport, base: str) -> list[bytes] | None:
+    """The lines of events.jsonl, or None (reported) when it is missing or too large."""
     path = os.path.join(base, *EVENTS_FILE.split("/"))
-    proofs_dir = os.path.join(base, *LEDGER_DIR.split("/"), "proofs")
     try:
         size = os.path.getsize(path) if os.path.isfile(path) and not os.path.islink(path) else -1
     except OSError:
         size = -1
     if size < 0:
         report.error("ledger.no_events", f"账本缺少日志事件文件 {EVENTS_FILE}。", file=EVENTS_FILE, rule=RULE)
-        return []
+        return None
     if size > 64 * MAX_LEDGER_FILE:
         report.error("ledger.file_too_large", f"{EVENTS_FILE} 过大。", file=EVENTS_FILE, rule=RULE)
-        return []
+        return None
     with open(path, "rb") as fh:
         body = fh.read()
     if body and not body.endswith(b"\n"):
         report.error("ledger.events_format", f"{EVENTS_FILE} 应以换行结束。", file=EVENTS_FILE, rule=RULE)
-    entries = body.split(b"\n")[:-1] if body.endswith(b"\n") else body.split(b"\n")
+    return body.split(b"\n")[:-1] if body.endswith(b"\n") else body.split(b"\n")
+
+
+def _proof_files(report: bagit.BagReport, base: str) -> list[tuple[int, str]]:
+    """(leaf index, file name) of the proofs, in leaf-index order; a misnamed file is reported."""
+    proofs_dir = os.path.join(base, *LEDGER_DIR.split("/"), "proofs")
     names = sorted(os.listdir(proofs_dir)) if os.path.isdir(proofs_dir) else []
     indexed: list[tuple[int, str]] = []
     for name in names:
@@ -316,89 +348,85 @@ def _check_proofs(
             continue
         indexed.append((int(match.group(1)), name))
     indexed.sort()
-    summary.events = len(entries)
-    if not entries:
-        report.error("ledger.no_events", "账本中没有日志事件。", file=EVENTS_FILE, rule=RULE)
-    if len(indexed) != len(entries):
+    return indexed
+
+
+def _proven_event(
+    report: bagit.BagReport,
+    base: str,
+    entry: bytes,
+    index: int,
+    name: str,
+    line_no: int,
+    checkpoint: note.Checkpoint,
+    cp_text: str,
+) -> dict[str, Any] | None:
+    """The event on line ``line_no``, if its proof (file ``name``) shows it is leaf ``index`` of
+    the checkpoint's tree; None, with the reason reported, if not."""
+    proof_rel = f"{LEDGER_DIR}/proofs/{name}"
+    try:
+        proof_bytes = _read(base, proof_rel)
+    except ValueError as exc:
+        report.error("ledger.file_too_large", f"{exc}。", file=proof_rel, rule=RULE)
+        return None
+    if proof_bytes is None:
+        report.error("ledger.proof_missing", f"{proof_rel} 无法读取。", file=proof_rel, rule=RULE)
+        return None
+    try:
+        proof = _parse_proof(proof_bytes, cp_text)
+    except note.NoteError as exc:
         report.error(
-            "ledger.proof_count",
-            f"{EVENTS_FILE} 有 {len(entries)} 条事件，包含证明却有 {len(indexed)} 份：事件或证明被增删。",
-            file=EVENTS_FILE,
+            "ledger.proof_malformed",
+            f"包含证明格式不正确：{exc.message}",
+            file=proof_rel,
+            rule="c2sp.org/tlog-proof@v1",
+        )
+        return None
+    if proof.checkpoint_note != cp_text:
+        report.error(
+            "ledger.proof_checkpoint",
+            "包含证明所附的检查点与 checkpoint.txt 不同（检查点被替换，或证明来自别处）。",
+            file=proof_rel,
             rule=RULE,
         )
-    proven: list[tuple[str, dict[str, Any]]] = []
-    for line_no, (entry, (index, name)) in enumerate(zip(entries, indexed, strict=False), 1):
-        proof_rel = f"{LEDGER_DIR}/proofs/{name}"
-        try:
-            proof_bytes = _read(base, proof_rel)
-        except ValueError as exc:
-            report.error("ledger.file_too_large", f"{exc}。", file=proof_rel, rule=RULE)
-            continue
-        if proof_bytes is None:
-            report.error("ledger.proof_missing", f"{proof_rel} 无法读取。", file=proof_rel, rule=RULE)
-            continue
-        try:
-            proof = _parse_proof(proof_bytes, cp_text)
-        except note.NoteError as exc:
-            report.error(
-                "ledger.proof_malformed",
-                f"包含证明格式不正确：{exc.message}",
-                file=proof_rel,
-                rule="c2sp.org/tlog-proof@v1",
-            )
-            continue
-        if proof.checkpoint_note != cp_text:
-            report.error(
-                "ledger.proof_checkpoint",
-                "包含证明所附的检查点与 checkpoint.txt 不同（检查点被替换，或证明来自别处）。",
-                file=proof_rel,
-                rule=RULE,
-            )
-            continue
-        if proof.index != index:
-            report.error(
-                "ledger.proof_index",
-                f"包含证明的叶子序号 {proof.index} 与文件名 {index} 不符。",
-                file=proof_rel,
-                rule=RULE,
-            )
-            continue
-        try:
-            if index >= checkpoint.size:
-                raise merkle.MerkleInputError(
-                    f"叶子序号 {index} 不在树中（树大小 {checkpoint.size}）", "index"
-                )
-            merkle.verify_inclusion(
-                merkle.leaf_hash(entry), index, checkpoint.size, list(proof.path), checkpoint.root
-            )
-        except merkle.MerkleError as exc:
-            report.error(
-                "ledger.proof_invalid",
-                f"第 {line_no} 条事件（叶子 {index}）的包含证明未通过（{exc.message}）：事件内容或证明被改动。",
-                file=EVENTS_FILE,
-                line=line_no,
-                rule="RFC 9162 §2.1.3",
-            )
-            continue
-        try:
-            document = json.loads(entry.decode("utf-8"))
-            if not isinstance(document, dict):
-                raise ValueError("not an object")
-        except (UnicodeDecodeError, ValueError):
-            report.error(
-                "ledger.event_unreadable",
-                f"第 {line_no} 条事件不是 JSON 对象。",
-                file=EVENTS_FILE,
-                line=line_no,
-                rule=RULE,
-            )
-            continue
-        summary.proven += 1
-        proven.append((f"{EVENTS_FILE}:{line_no}", document))
-    cases = {d.get("case") for _, d in proven}
-    if len(cases) > 1:
-        report.error("ledger.mixed_cases", "账本中的事件属于不同案件。", file=EVENTS_FILE, rule=RULE)
-    return proven
+        return None
+    if proof.index != index:
+        report.error(
+            "ledger.proof_index",
+            f"包含证明的叶子序号 {proof.index} 与文件名 {index} 不符。",
+            file=proof_rel,
+            rule=RULE,
+        )
+        return None
+    try:
+        if index >= checkpoint.size:
+            raise merkle.MerkleInputError(f"叶子序号 {index} 不在树中（树大小 {checkpoint.size}）", "index")
+        merkle.verify_inclusion(
+            merkle.leaf_hash(entry), index, checkpoint.size, list(proof.path), checkpoint.root
+        )
+    except merkle.MerkleError as exc:
+        report.error(
+            "ledger.proof_invalid",
+            f"第 {line_no} 条事件（叶子 {index}）的包含证明未通过（{exc.message}）：事件内容或证明被改动。",
+            file=EVENTS_FILE,
+            line=line_no,
+            rule="RFC 9162 §2.1.3",
+        )
+        return None
+    try:
+        document = json.loads(entry.decode("utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not an object")
+    except (UnicodeDecodeError, ValueError):
+        report.error(
+            "ledger.event_unreadable",
+            f"第 {line_no} 条事件不是 JSON 对象。",
+            file=EVENTS_FILE,
+            line=line_no,
+            rule=RULE,
+        )
+        return None
+    return document
 
 
 def _parse_proof(data: bytes, cp_text: str) -> tlogproof.TlogProof:

@@ -52,11 +52,57 @@ def pages(
     files = seal_files(dossier, items)
     common = {"archive_number": number, "title": dossier.title, "fonds_name": dossier.fonds_name}
     header = f"档号：{number}"
+    cover = _cover_page(dossier, case, items, year=year, common=common, header=header)
+    rows = [index_row(i) for i in items]
+    index = render(
+        "index",
+        {
+            **common,
+            "documents": [r for r, i in zip(rows, items, strict=True) if i.kind == ItemKind.DOCUMENT],
+            "media": [r for r, i in zip(rows, items, strict=True) if i.kind == ItemKind.MEDIA],
+        },
+        "卷内目录",
+        case,
+        header,
+    )
+    note = _note_page(dossier, case, items, actor=actor, now=now, ledger=ledger, common=common, header=header)
+    for kind, path, title, data in (
+        (ItemKind.COVER, plans.COVER_PATH, "案卷封面", cover),
+        (ItemKind.INDEX, plans.INDEX_PATH, "卷内目录", index),
+        (ItemKind.NOTE, plans.NOTE_PATH, "卷内备考表", note),
+    ):
+        files.append(generated_file(kind, path, title, data, "application/pdf", case, now))
+    xml = build_eep(dossier, case, number, files, now)
+    files.append(
+        generated_file(
+            ItemKind.METADATA,
+            plans.METADATA_PATH,
+            "元数据（DA/T 48 封装）",
+            xml,
+            "application/xml",
+            case,
+            now,
+        )
+    )
+    return files
+
+
+def _cover_page(
+    dossier: Dossier,
+    case: Case,
+    items: Sequence[DossierItem],
+    *,
+    year: int,
+    common: dict[str, Any],
+    header: str,
+) -> bytes:
+    """案卷封面: the case, its decision's 文号, the dossier's dates, retention and counts."""
+    number = common["archive_number"]
     decision = next(
         (i.doc_number for i in items if i.kind == ItemKind.DOCUMENT and "决定书" in i.title and i.doc_number),
         "",
     )
-    cover = render(
+    return render(
         "cover",
         {
             **common,
@@ -76,20 +122,23 @@ def pages(
         case,
         header,
     )
-    rows = [index_row(i) for i in items]
-    index = render(
-        "index",
-        {
-            **common,
-            "documents": [r for r, i in zip(rows, items, strict=True) if i.kind == ItemKind.DOCUMENT],
-            "media": [r for r, i in zip(rows, items, strict=True) if i.kind == ItemKind.MEDIA],
-        },
-        "卷内目录",
-        case,
-        header,
-    )
+
+
+def _note_page(
+    dossier: Dossier,
+    case: Case,
+    items: Sequence[DossierItem],
+    *,
+    actor: Officer,
+    now: dt.datetime,
+    ledger: SealedAgainst,
+    common: dict[str, Any],
+    header: str,
+) -> bytes:
+    """卷内备考表: the counts, remarks, who assembled and sealed it, and the ledger checkpoint
+    it is sealed against."""
     total_ms = sum(duration_ms(i.av.get("duration", "")) for i in items if i.kind == ItemKind.MEDIA)
-    note = render(
+    return render(
         "note",
         {
             **common,
@@ -113,25 +162,6 @@ def pages(
         case,
         header,
     )
-    for kind, path, title, data in (
-        (ItemKind.COVER, plans.COVER_PATH, "案卷封面", cover),
-        (ItemKind.INDEX, plans.INDEX_PATH, "卷内目录", index),
-        (ItemKind.NOTE, plans.NOTE_PATH, "卷内备考表", note),
-    ):
-        files.append(generated_file(kind, path, title, data, "application/pdf", case, now))
-    xml = build_eep(dossier, case, number, files, now)
-    files.append(
-        generated_file(
-            ItemKind.METADATA,
-            plans.METADATA_PATH,
-            "元数据（DA/T 48 封装）",
-            xml,
-            "application/xml",
-            case,
-            now,
-        )
-    )
-    return files
 
 
 def report_files(

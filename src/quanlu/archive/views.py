@@ -8,9 +8,8 @@ change nothing (no forms; a POST gets 403); anyone who may not see the case gets
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,26 +27,9 @@ from quanlu.archive.disposal import disposal_refusals
 from quanlu.archive.exporting import export_target
 from quanlu.archive.models import DispositionStatus, Dossier, DossierStatus, ItemKind, LegalHold, Retention
 from quanlu.blobs.store import get_store
-from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case, SignatureMethod, Stage
-from quanlu.core.errors import NotFound
-from quanlu.org.models import Officer
 from quanlu.supervision.models import Deadline
-from quanlu.web.feedback import attempt
-
-T = TypeVar("T")
-
-
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
-
-
-def _404(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+from quanlu.web.pages import attempt, case_or_404, current_officer, or_404, password_ok, require_own_agency
 
 
 def _back(case: Case) -> HttpResponse:
@@ -56,10 +38,8 @@ def _back(case: Case) -> HttpResponse:
 
 def _acting_case(request: HttpRequest, case_id: str) -> Case:
     """The case, if the officer may see it (else 404) and is of its agency (else 403)."""
-    officer = _officer(request)
-    case = _404(lambda: cs.case_get_for(officer, case_id))
-    if officer.agency_id != case.agency_id:
-        raise DjangoPermissionDenied("您以监督身份查看本案卷，仅可查阅。")
+    case = case_or_404(request, case_id)
+    require_own_agency(request, case, "您以监督身份查看本案卷，仅可查阅。")
     return case
 
 
@@ -78,7 +58,7 @@ class _Row:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     now = timezone.now()
     rows = []
     for case in sel.archive_cases_for(officer):
@@ -119,8 +99,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _404(lambda: cs.case_get_for(officer, case_id))
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     dossier = sel.current_dossier(case)
     now = timezone.now()
     deadline = case.deadlines.filter(kind="archive").first()
@@ -176,8 +156,8 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @login_required
 def item_content(request: HttpRequest, dossier_id: str, position: int) -> FileResponse:
-    officer = _officer(request)
-    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    officer = current_officer(request)
+    dossier = or_404(lambda: sel.dossier_get_for(officer, dossier_id))
     items = list(dossier.items.order_by("position"))
     item = next((i for i in items if i.position == position), None)
     if item is None:
@@ -208,7 +188,7 @@ def assemble(request: HttpRequest, case_id: str) -> HttpResponse:
         None,
         request,
         lambda: services.dossier_assemble(
-            actor=_officer(request),
+            actor=current_officer(request),
             case=case,
             retention=request.POST.get("retention") or None,
             retention_reason=request.POST.get("retention_reason", ""),
@@ -225,8 +205,8 @@ def assemble(request: HttpRequest, case_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def seal(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    officer = _officer(request)
-    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    officer = current_officer(request)
+    dossier = or_404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
     sealed = attempt(None, request, lambda: services.dossier_seal(actor=officer, dossier=dossier))
     if sealed is not None:
@@ -237,8 +217,8 @@ def seal(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def export(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    officer = _officer(request)
-    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    officer = current_officer(request)
+    dossier = or_404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
     done = attempt(
         None,
@@ -258,7 +238,7 @@ def hold_place(request: HttpRequest, case_id: str) -> HttpResponse:
         None,
         request,
         lambda: services.legal_hold_place(
-            actor=_officer(request), case=case, reason=request.POST.get("reason", "")
+            actor=current_officer(request), case=case, reason=request.POST.get("reason", "")
         ),
     ):
         messages.success(request, "已设置保全：本案记录在保全解除前不得销毁。")
@@ -268,8 +248,8 @@ def hold_place(request: HttpRequest, case_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def hold_release(request: HttpRequest, hold_id: str) -> HttpResponse:
-    officer = _officer(request)
-    hold = _404(lambda: sel.hold_get_for(officer, hold_id))
+    officer = current_officer(request)
+    hold = or_404(lambda: sel.hold_get_for(officer, hold_id))
     _acting_case(request, str(hold.case.public_id))
     if attempt(
         None,
@@ -283,8 +263,8 @@ def hold_release(request: HttpRequest, hold_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def disposition_request(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    officer = _officer(request)
-    dossier = _404(lambda: sel.dossier_get_for(officer, dossier_id))
+    officer = current_officer(request)
+    dossier = or_404(lambda: sel.dossier_get_for(officer, dossier_id))
     _acting_case(request, str(dossier.case.public_id))
     if attempt(
         None,
@@ -300,12 +280,11 @@ def disposition_request(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def disposition_decide(request: HttpRequest, request_id: str) -> HttpResponse:
-    officer = _officer(request)
-    found = _404(lambda: sel.disposition_get_for(officer, request_id))
+    officer = current_officer(request)
+    found = or_404(lambda: sel.disposition_get_for(officer, request_id))
     case = found.dossier.case
     _acting_case(request, str(case.public_id))
-    if not officer.check_password(request.POST.get("password", "")):
-        messages.error(request, "密码不正确，未签署。")
+    if not password_ok(request):
         return _back(case)
     service = (
         services.disposition_approve
@@ -330,8 +309,8 @@ def disposition_decide(request: HttpRequest, request_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def disposition_execute(request: HttpRequest, request_id: str) -> HttpResponse:
-    officer = _officer(request)
-    found = _404(lambda: sel.disposition_get_for(officer, request_id))
+    officer = current_officer(request)
+    found = or_404(lambda: sel.disposition_get_for(officer, request_id))
     case = found.dossier.case
     _acting_case(request, str(case.public_id))
     if attempt(None, request, lambda: services.disposition_execute(actor=officer, request=found)):
@@ -341,7 +320,7 @@ def disposition_execute(request: HttpRequest, request_id: str) -> HttpResponse:
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     if officer.agency is None:
         raise Http404()
     row = sel.archive_settings_for(officer.agency)

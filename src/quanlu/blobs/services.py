@@ -8,7 +8,7 @@ same bytes again registers nothing new and returns the existing blob.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,9 @@ from quanlu.blobs.models import Blob, Tombstone
 from quanlu.blobs.store import PutResult, check_sha256, get_store
 from quanlu.core.errors import Conflict, InvalidInput, NotFound
 from quanlu.ledger.services import record_event
-from quanlu.org.models import Agency, Officer
+
+if TYPE_CHECKING:  # names only: the blob store sits below the organisation
+    from quanlu.org.models import Agency, Officer
 
 
 def blob_store(

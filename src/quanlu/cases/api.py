@@ -22,6 +22,7 @@ from quanlu.ledger.models import Event
 from quanlu.org.models import Officer
 from quanlu.rulebooks.evaluator import evaluate, next_steps
 from quanlu.rulebooks.loader import all_rulebooks
+from quanlu.rulebooks.providers import gather
 from quanlu.supervision.models import Deadline
 from quanlu.supervision.selectors import alerts_for
 
@@ -284,7 +285,8 @@ def rulebooks(request: HttpRequest) -> list[dict[str, Any]]:
 def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
     officer = officer_of(request)
     case = cs.case_get_for(officer, case_id)
-    results = evaluate(case)
+    facts = gather(case)
+    results = evaluate(facts)
     # A finding about a marked record the reader may not read says so instead of quoting it.
     view = content_view(officer, cases=[case])
     return {
@@ -295,7 +297,7 @@ def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
         "results": [result_dict(view, r) for r in results],
         "next_steps": [
             {"to_stage": to, "label": label, "blocking": [result_dict(view, r) for r in blocking]}
-            for to, label, blocking in next_steps(case)
+            for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage))
         ],
     }
 

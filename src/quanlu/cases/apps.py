@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "案件"
 
     def ready(self) -> None:
-        from quanlu.cases import integrity
+        from quanlu.cases import facts, integrity
 
         integrity.bind()  # which rows the ledger commits
+        facts.bind()  # the case's facts, for the rules

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from quanlu.org.models import Agency, Officer
+from quanlu.rulebooks.terms import APPLICATION_EVENTS, GATES, STAGES
 
 
 class EnforcementKind(models.TextChoices):
@@ -41,13 +42,14 @@ class CaseSource(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    INITIATION = "initiation", "程序启动"
-    INVESTIGATION = "investigation", "调查取证"
-    DECISION = "decision", "审查决定"
-    SERVICE = "service", "送达"
-    EXECUTION = "execution", "执行"
-    ARCHIVING = "archiving", "归档管理"
-    CLOSED = "closed", "已结案"
+    # The labels are the rules engine's (one definition: the evaluator prints them too).
+    INITIATION = "initiation", STAGES["initiation"]
+    INVESTIGATION = "investigation", STAGES["investigation"]
+    DECISION = "decision", STAGES["decision"]
+    SERVICE = "service", STAGES["service"]
+    EXECUTION = "execution", STAGES["execution"]
+    ARCHIVING = "archiving", STAGES["archiving"]
+    CLOSED = "closed", STAGES["closed"]
 
 
 STAGE_ORDER: list[str] = [s.value for s in Stage]
@@ -161,10 +163,10 @@ class StageTransition(models.Model):
 
 
 class ApprovalGate(models.TextChoices):
-    INITIATION = "initiation", "立案（程序启动）审批"
-    DECISION = "decision", "处理决定审批"
-    ENFORCEMENT = "enforcement", "强制执行审批"
-    CLOSING = "closing", "结案审批"
+    INITIATION = "initiation", GATES["initiation"]
+    DECISION = "decision", GATES["decision"]
+    ENFORCEMENT = "enforcement", GATES["enforcement"]
+    CLOSING = "closing", GATES["closing"]
 
 
 class ApprovalStatus(models.TextChoices):
@@ -291,14 +293,14 @@ class Complaint(models.Model):
 
 
 class ApplicationEventKind(models.TextChoices):
-    REGISTERED = "registered", "申请登记"
-    ORAL = "oral", "口头申请"
-    CORRECTED = "corrected", "当场更正申请材料错误"
-    SUPPLEMENT_NOTICE = "supplement_notice", "一次性告知需补正的全部内容"
-    SUPPLEMENTED = "supplemented", "申请人补正"
-    RECEIPT = "receipt", "出具书面凭证或回执"
-    ACCEPTED = "accepted", "受理"
-    REJECTED = "rejected", "不予受理"
+    REGISTERED = "registered", APPLICATION_EVENTS["registered"]
+    ORAL = "oral", APPLICATION_EVENTS["oral"]
+    CORRECTED = "corrected", APPLICATION_EVENTS["corrected"]
+    SUPPLEMENT_NOTICE = "supplement_notice", APPLICATION_EVENTS["supplement_notice"]
+    SUPPLEMENTED = "supplemented", APPLICATION_EVENTS["supplemented"]
+    RECEIPT = "receipt", APPLICATION_EVENTS["receipt"]
+    ACCEPTED = "accepted", APPLICATION_EVENTS["accepted"]
+    REJECTED = "rejected", APPLICATION_EVENTS["rejected"]
 
 
 class ApplicationEvent(models.Model):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "quanlu.access",
     "quanlu.api",
     "quanlu.web",
+    "quanlu.demo",
     # Serves Swagger UI (/api/v1/docs) from its own static files, not a CDN: no inline script.
     "ninja",
 ]

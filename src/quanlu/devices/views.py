@@ -11,24 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from quanlu.core.errors import DomainError, NotFound
 from quanlu.devices import selectors as ds
 from quanlu.devices import services
 from quanlu.devices.forms import CheckoutForm, IncidentForm, RegisterForm, ReturnForm
 from quanlu.devices.models import Capability, Device, DeviceStatus
 from quanlu.org.models import Officer, Role
-
-
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
+from quanlu.web.pages import attempt, current_officer, form_errors, or_404
 
 
 def _device(request: HttpRequest, device_id: str) -> Device:
-    try:
-        return ds.device_get_for(_officer(request), device_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return or_404(lambda: ds.device_get_for(current_officer(request), device_id))
 
 
 def _holders(device: Device) -> Any:
@@ -39,15 +31,9 @@ def _holders(device: Device) -> Any:
     )
 
 
-def _errors(request: HttpRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for e in errors:
-            messages.error(request, e)
-
-
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     status = request.GET.get("status") or None
     if status not in (None, *DeviceStatus.values):
         status = None
@@ -58,12 +44,12 @@ def device_list(request: HttpRequest) -> HttpResponse:
         if not keeper:
             raise Http404("无权登记设备。")
         if form.is_valid():
-            try:
-                device = services.device_register(actor=officer, **form.cleaned_data)
+            device = attempt(
+                form, request, lambda: services.device_register(actor=officer, **form.cleaned_data)
+            )
+            if device is not None:
                 messages.success(request, f"已登记设备 {device.device_no}。")
                 return redirect("devices:device", device_id=device.public_id)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
     devices = ds.device_list_for(officer, status=status, query=query)[:500]
     return render(
         request,
@@ -82,7 +68,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     device = _device(request, device_id)
     manage = ds.may_manage(officer, device)
     open_checkout = ds.open_checkout(device)
@@ -107,54 +93,52 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def device_checkout(request: HttpRequest, device_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     device = _device(request, device_id)
     form = CheckoutForm(request.POST, officers=_holders(device))
     if form.is_valid():
-        try:
-            services.device_checkout(
-                actor=officer, device=device, **{k: form.cleaned_data[k] for k in form.fields}
-            )
+        data = {k: form.cleaned_data[k] for k in form.fields}
+        if attempt(None, request, lambda: services.device_checkout(actor=officer, device=device, **data)):
             messages.success(request, f"{form.cleaned_data['officer']}已领用 {device.device_no}。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
     else:
-        _errors(request, form)
+        form_errors(request, form)
     return redirect("devices:device", device_id=device.public_id)
 
 
 @login_required
 @require_POST
 def device_return(request: HttpRequest, device_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     device = _device(request, device_id)
     checkout = ds.open_checkout(device)
     form = ReturnForm(request.POST)
     if checkout is None:
         messages.error(request, "该设备当前没有未交回的领用。")
     elif form.is_valid():
-        try:
-            services.device_return(actor=officer, checkout=checkout, **form.cleaned_data)
+        if attempt(
+            None,
+            request,
+            lambda: services.device_return(actor=officer, checkout=checkout, **form.cleaned_data),
+        ):
             messages.success(request, f"已验收交回的 {device.device_no}。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
     else:
-        _errors(request, form)
+        form_errors(request, form)
     return redirect("devices:device", device_id=device.public_id)
 
 
 @login_required
 @require_POST
 def device_incident(request: HttpRequest, device_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     device = _device(request, device_id)
     form = IncidentForm(request.POST)
     if form.is_valid():
-        try:
-            services.device_incident_record(actor=officer, device=device, **form.cleaned_data)
+        if attempt(
+            None,
+            request,
+            lambda: services.device_incident_record(actor=officer, device=device, **form.cleaned_data),
+        ):
             messages.success(request, "已记录。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
     else:
-        _errors(request, form)
+        form_errors(request, form)
     return redirect("devices:device", device_id=device.public_id)

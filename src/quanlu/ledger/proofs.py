@@ -1,13 +1,12 @@
-"""Reads of the log: checkpoints, inclusion receipts (tlog-proof), consistency proofs,
-and who may see them (an event of a case: whoever may see the case; 404 otherwise)."""
+"""Reads of the log: checkpoints, inclusion receipts (tlog-proof), consistency proofs.
+Who may see them is decided by the callers (``quanlu.api.ledger``), not here: the
+ledger knows no officers or cases."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
 from typing import Any
-
-from django.db.models import Q
 
 from quanlu.core.errors import Conflict, InvalidInput, NotFound
 from quanlu.core.validation import parse_uuid
@@ -16,8 +15,6 @@ from quanlu.ledger.leaves import ENTRY_COLUMNS, entry_from_row
 from quanlu.ledger.models import Checkpoint, Event, Leaf, Log
 from quanlu.ledger.sequencer import LedgerError, checkpoint_note, latest_checkpoint, log_verifiers
 from quanlu.ledger.tree import StoredTree
-from quanlu.org.models import Officer
-from quanlu.org.selectors import visible_agencies
 
 
 @dataclass(frozen=True)
@@ -45,50 +42,6 @@ class EventProof:
             "proof": self.proof,
             "vkeys": list(self.log.keys.values_list("vkey", flat=True)),
         }
-
-
-# --- visibility --------------------------------------------------------------------------
-
-
-def event_get_for(officer: Officer, public_id: Any) -> Event:
-    """The event if ``officer`` may see it: an event of a case, when the case is visible;
-    another agency event, when the agency is visible; 404 otherwise, whether or not it exists."""
-    from quanlu.cases.selectors import case_get_for
-
-    try:
-        uid = parse_uuid(public_id)
-    except InvalidInput as exc:
-        raise NotFound() from exc
-    event = Event.objects.select_related("actor", "agency").filter(uid=uid).first()
-    if event is None:
-        raise NotFound()
-    if event.case_uid is not None:
-        case_get_for(officer, event.case_uid)
-        return event
-    if event.agency_id is None or not visible_agencies(officer).filter(pk=event.agency_id).exists():
-        raise NotFound()
-    return event
-
-
-def logs_for(officer: Officer) -> list[Log]:
-    return list(
-        Log.objects.select_related("agency").filter(Q(agency__in=visible_agencies(officer))).order_by("pk")
-    )
-
-
-def log_get_for(officer: Officer, public_id: Any) -> Log:
-    try:
-        uid = parse_uuid(public_id)
-    except InvalidInput as exc:
-        raise NotFound() from exc
-    found = (
-        Log.objects.select_related("agency")
-        .filter(public_id=uid, agency__in=visible_agencies(officer))
-        .first()
-    )
-    if found is None:
-        raise NotFound()
-    return found
 
 
 # --- lookups -----------------------------------------------------------------------------

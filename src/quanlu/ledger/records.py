@@ -8,8 +8,9 @@ model of a quanlu app is in neither list. The ledger imports no domain app: it o
 knows models through this registry.
 
 A row's *canonical content* is a JSON object of its concrete columns as the database
-returns them (``values_list``), so the writer, reading its row back inside its own
-transaction, and the verifier, reading it months later, spell every value the same way:
+returns them (one raw SELECT, no model instances), so the writer, reading its row back
+inside its own transaction, and the verifier, reading millions of rows months later,
+spell every value the same way, on SQLite as on PostgreSQL:
 
 - keys are column names (``case_id``, not ``case``), sorted; the integer primary key
   and foreign keys are included, so a row moved under another parent, or two rows
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.db import models
+from django.db import connection, models
 
 ROWS_KEY = "rows"
 
@@ -54,10 +55,10 @@ class Covered:
     label: str  # "cases.case": the key prefix in event payloads
     key: str  # the attname naming a row to people and in events (public_id, or a natural pk)
     columns: tuple[str, ...]  # attnames read and committed, in a fixed order
-    # (attname, default) left out of the content when equal (see the module docstring)
-    defaults: tuple[tuple[str, Any], ...]
-    # Per column, in ``columns`` order: (attname, spelling function or None for plain
-    # values, has a constant default, the default). content_of runs it for millions of rows.
+    db_columns: tuple[str, ...]  # the same, as database column names
+    # Per column, in ``columns`` order: (attname, spelling function or None for values
+    # that are plain JSON already, has a constant default, the default as spelled).
+    # content_of runs it for millions of rows.
     plan: tuple[tuple[str, Any, bool, Any], ...] = ()
 
     def key_of(self, value: Any) -> str:
@@ -101,19 +102,19 @@ def cover(
         key = key_field.attname  # type: ignore[union-attr]
         if key not in columns:
             raise ValueError(f"{model.__name__}: key {key} is not a committed column")
-    defaults = []
     plan = []
     for f in fields:
         has, value = _constant_default(f)
-        if has:
-            defaults.append((f.attname, value))
-        plan.append((f.attname, _spelling(f), has, value))
+        spell = _spelling(f)
+        if has and value is not None and spell is not None:
+            value = spell(value)
+        plan.append((f.attname, spell, has and value is not None, value))
     spec = Covered(
         model=model,
         label=label or model._meta.label_lower,
         key=key,
         columns=columns,
-        defaults=tuple(defaults),
+        db_columns=tuple(f.column for f in fields),
         plan=tuple(plan),
     )
     _COVERED[model] = spec
@@ -173,33 +174,92 @@ def content_value(value: Any) -> Any:
 
 
 def _datetime(value: Any) -> Any:
-    # The database hands back UTC datetimes: slicing isoformat() spells them in a
-    # fraction of strftime's time; anything else takes the general path.
+    # SQLite hands back naive UTC text ("2026-01-02 03:04:05[.678901]"), PostgreSQL UTC
+    # datetimes: slicing spells both in a fraction of strftime's time.
+    if type(value) is str and len(value) in (19, 26) and value[10] == " ":
+        return f"{value[:10]}T{value[11:19]}.{value[20:26] or '000000'}Z"
     if type(value) is dt.datetime and value.tzinfo is dt.UTC:
         return value.isoformat(timespec="microseconds")[:-6] + "Z"
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return content_value(parsed)
     return content_value(value)
 
 
+def _date(value: Any) -> Any:
+    return value if type(value) is str else content_value(value)
+
+
+def _uuid(value: Any) -> Any:
+    if type(value) is str and len(value) == 32:  # SQLite: 32 hex digits
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(value) if isinstance(value, str) else value)
+
+
+def _bool(value: Any) -> Any:
+    return bool(value) if type(value) is int else value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return content_value(value)
+
+
+def _float(value: Any) -> Any:
+    return repr(float(value))
+
+
+def _decimal_spelling(places: int | None) -> Any:
+    quantum = decimal.Decimal(1).scaleb(-places) if places is not None else None
+
+    def spell(value: Any) -> Any:
+        number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+        return str(number.quantize(quantum) if quantum is not None else number)
+
+    return spell
+
+
 def _spelling(field: models.Field[Any, Any]) -> Any:
-    """The spelling function of a column's values, chosen once per column: None where
-    Django already hands back plain JSON (text, integers, booleans, keys of those)."""
-    if isinstance(field, models.DateTimeField):
-        return _datetime
+    """The spelling function of a column's raw values, chosen once per column (None:
+    already plain JSON). Each takes what SQLite or PostgreSQL hands back, and also the
+    Python value, and spells them alike."""
     if isinstance(field, models.ForeignKey):
         field = field.target_field
-    plain = models.BooleanField | models.IntegerField | models.CharField | models.TextField
-    if isinstance(field, plain) and not isinstance(field, models.UUIDField | models.DecimalField):
+    if isinstance(field, models.DateTimeField):
+        return _datetime
+    if isinstance(field, models.DateField | models.TimeField):
+        return _date
+    if isinstance(field, models.UUIDField):
+        return _uuid
+    if isinstance(field, models.BooleanField):
+        return _bool
+    if isinstance(field, models.JSONField):
+        return _json
+    if isinstance(field, models.DecimalField):
+        return _decimal_spelling(field.decimal_places)
+    if isinstance(field, models.FloatField):
+        return _float
+    if isinstance(field, models.IntegerField | models.CharField | models.TextField):
         return None
     return content_value
 
 
 def content_of(spec: Covered, row: Sequence[Any]) -> dict[str, Any]:
-    """The canonical content of one ``values_list(*spec.columns)`` row."""
+    """The canonical content of one row of ``rows_of(spec)`` (raw database values, or
+    the same values as Python objects)."""
     body = {}
     for (name, spell, has_default, default), value in zip(spec.plan, row, strict=True):
-        if value is None or (has_default and value == default):
+        if value is None:
             continue
-        body[name] = value if spell is None else spell(value)
+        if spell is not None:
+            value = spell(value)
+        if has_default and value == default:
+            continue
+        body[name] = value
     return body
 
 
@@ -217,11 +277,33 @@ def digest_of(content: dict[str, Any]) -> str:
 def rows_of(
     spec: Covered, *, pks: Iterable[Any] | None = None, chunk: int = 5000
 ) -> Iterator[tuple[Any, ...]]:
-    """The committed columns of ``spec``'s rows (all of them, or those with ``pks``)."""
-    qs = spec.model._base_manager.all()
+    """The committed columns of ``spec``'s rows (all of them, or those with ``pks``), as
+    the database returns them: one raw SELECT on a cursor of its own (server-side on
+    PostgreSQL), so a million rows never sit in memory and no model is built."""
+    qn = connection.ops.quote_name
+    pk = qn(spec.model._meta.pk.column)
+    select = f"SELECT {', '.join(qn(c) for c in spec.db_columns)} FROM {qn(spec.model._meta.db_table)}"  # noqa: S608 - names from the model's meta, quoted
+    batches: list[list[Any] | None] = [None]
     if pks is not None:
-        qs = qs.filter(pk__in=list(pks))
-    yield from qs.order_by("pk").values_list(*spec.columns).iterator(chunk_size=chunk)
+        wanted = sorted(set(pks))
+        batches = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+    for batch in batches:
+        sql, params = select, []
+        if batch is not None:
+            sql += f" WHERE {pk} IN ({', '.join(['%s'] * len(batch))})"
+            params = batch
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(f"{sql} ORDER BY {pk}", params)
+            while found := cursor.fetchmany(chunk):
+                yield from found
+
+
+def key_of_row(spec: Covered, row: Sequence[Any]) -> str:
+    """The event key of a ``rows_of`` row."""
+    index = spec.columns.index(spec.key)
+    spell = spec.plan[index][1]
+    value = row[index]
+    return spec.key_of(value if spell is None else spell(value))
 
 
 # --- what an event commits --------------------------------------------------------------------
@@ -249,11 +331,10 @@ def commit(rows: Iterable[models.Model], removed: Iterable[models.Model] = ()) -
     out: dict[str, Commitment] = {}
     for model, pks in by_model.items():
         spec = _COVERED[model]
-        key_index = spec.columns.index(spec.key)
         found = 0
         for row in rows_of(spec, pks=set(pks)):
             content = content_of(spec, row)
-            key = spec.key_of(content_value(row[key_index]))
+            key = key_of_row(spec, row)
             out[key] = Commitment(key, digest_of(content), content)
             found += 1
         if found != len(set(pks)):

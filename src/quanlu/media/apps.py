@@ -6,12 +6,12 @@ class MediaConfig(AppConfig):
     verbose_name = "音像记录"
 
     def ready(self) -> None:
-        from quanlu.media import integrity
+        from quanlu.media import facts, integrity
 
         integrity.bind()  # which rows the ledger commits
+        facts.bind()  # the audio-visual records' facts, for the rules
 
         from quanlu.core import jobs
-        from quanlu.media import compliance  # noqa: F401  (registers the rule kind's evaluator)
         from quanlu.media.services import uploads_clean
 
         # Also run at the job runner's start: the staging files of uploads cut off by a

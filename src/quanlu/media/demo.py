@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from quanlu.blobs.store import get_store
 from quanlu.cases.models import Case
-from quanlu.core.demo import token
+from quanlu.core.seeds import token
 from quanlu.devices import services as devices
 from quanlu.devices.models import Device, DeviceStatus
 from quanlu.media import samples

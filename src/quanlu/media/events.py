@@ -13,3 +13,5 @@ UPLOAD_FAILED = event_type("media:upload:failed", "上传未通过校验")
 GAP_DETECTED = event_type("media:gap:detected", "发现音像记录中断")
 GAP_CLOSED = event_type("media:gap:closed", "音像记录中断已由补充片段衔接")
 INTERRUPTION_RECORDED = event_type("media:interruption:recorded", "说明音像记录中断原因")
+# Kept under the name it had when the rulebooks app recorded exemptions: the ledger's record.
+EXEMPTION_RECORDED = event_type("rulebook:exemption:recorded", "记录音像记录除外情形")

@@ -8,6 +8,8 @@ def bind() -> None:
 
     for model in (m.MediaRecord, m.MediaLink, m.Gap, m.Interruption, m.InterruptionSignature):
         cover(model)
+    # Moved from the rulebooks app: its rows keep the label the ledger has always named them by.
+    cover(m.Exemption, label="rulebooks.exemption")
     exempt(
         m.Upload,
         # Rewritten with every chunk of an upload in progress (offset, expiry).

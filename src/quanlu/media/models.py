@@ -1,6 +1,6 @@
 """Audio-visual records (音像记录): what was stored, where it came from, how it is
-classified and linked, whether it arrived in time, and the gaps between clips with
-their explanations.
+classified and linked, whether it arrived in time, the gaps between clips with
+their explanations, and the steps recorded as going without (exemptions).
 
 A record's bytes are a content-addressed blob; the record is never changed after
 ingest except by new rows (links, explanations) that name it.
@@ -18,6 +18,7 @@ from quanlu.blobs.models import Blob
 from quanlu.cases.models import Case, SignatureMethod, Stage
 from quanlu.devices.models import Checkout, Device
 from quanlu.org.models import Agency, Officer
+from quanlu.rulebooks.terms import AV_ACTIVITIES, EXEMPTION_KINDS
 
 
 class MediaKind(models.TextChoices):
@@ -330,3 +331,43 @@ class InterruptionSignature(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["interruption", "officer"], name="one_signature_per_officer")
         ]
+
+
+class ExemptionKind(models.TextChoices):
+    UNSUITABLE = "unsuitable", EXEMPTION_KINDS["unsuitable"]
+    EQUIVALENT_MEANS = "equivalent_means", EXEMPTION_KINDS["equivalent_means"]
+
+
+class Exemption(models.Model):
+    """A step that goes without audio-visual recording, with the reason.
+
+    A regulation that asks for audio-visual recording of a step may let it go where
+    recording is unsuitable (不适宜音像记录的除外), and one (004 第十四条) asks that the
+    reason be written down. An exemption is a record of its own, ledgered, never
+    changed; the rules decide whether their rulebook honours it. Kept in the table
+    (and under the ledger label) it had when the rulebooks app held it.
+    """
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="exemptions", verbose_name="案件")
+    kind = models.CharField("除外情形", max_length=24, choices=ExemptionKind.choices)
+    activity = models.CharField("执法环节", max_length=32, choices=list(AV_ACTIVITIES.items()))
+    # The text record of the step (a document of quanlu.records, by public id).
+    document_uid = models.UUIDField("对应文字记录")
+    reason = models.TextField("原因", max_length=2000)
+    # 004 第十四条 "但需书面记录原因": the signed 不适宜音像记录原因说明.
+    written_reason_uid = models.UUIDField("书面原因说明", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        db_table = "rulebooks_exemption"
+        verbose_name = "音像记录除外情形"
+        verbose_name_plural = verbose_name
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_activity_display()}：{self.get_kind_display()}"

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from quanlu.cases.models import Case
 from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
-from quanlu.media.models import Gap, MediaLink, MediaRecord, Upload
+from quanlu.media.models import Exemption, Gap, MediaLink, MediaRecord, Upload
 from quanlu.org.models import Officer
 from quanlu.org.selectors import visible_agencies
 
@@ -88,3 +88,7 @@ def media_search(officer: Officer, query: str) -> QuerySet[MediaRecord]:
     return media_list_for(officer).filter(
         Q(name__icontains=query) | Q(device__device_no__icontains=query) | Q(sha256__startswith=query.lower())
     )
+
+
+def exemptions_of(case: Case) -> QuerySet[Exemption]:
+    return Exemption.objects.filter(case=case).select_related("recorded_by").order_by("recorded_at", "id")

@@ -23,7 +23,7 @@ from quanlu.access.selectors import CONTENT_DENIED, content_check, content_view
 from quanlu.blobs.store import CHUNK, get_store
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import SignatureMethod, Stage
-from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.errors import DomainError
 from quanlu.devices.models import Checkout, Device, DeviceStatus
 from quanlu.media import selectors as ms
 from quanlu.media import services
@@ -32,26 +32,15 @@ from quanlu.media.models import ExplanationForm, MediaRecord
 from quanlu.media.uploads import api_officer, csrf_check, error_response, receive_form, record_json
 from quanlu.org.models import Officer
 from quanlu.supervision.models import Deadline
+from quanlu.web.pages import attempt, case_or_404, current_officer, form_errors, or_404
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
-
-
-def _404(call: Any) -> Any:
-    try:
-        return call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @login_required
 def case_media(request: HttpRequest, case_id: str, *, error: str = "", status: int = 200) -> HttpResponse:
-    officer = _officer(request)
-    case = _404(lambda: cs.case_get_for(officer, case_id))
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     records = list(ms.media_list_for(officer, case=case))
     view = content_view(officer, cases=[case])
     writable = cs.can_write(officer, case) and officer.agency_id == case.agency_id
@@ -84,8 +73,8 @@ def case_media_upload(request: HttpRequest, case_id: str) -> HttpResponse:
     """The web form's upload: streamed like the API's, then back to the list."""
     if request.method != "POST":
         return redirect("media:case_media", case_id=case_id)
-    officer = _officer(request)
-    case = _404(lambda: cs.case_get_for(officer, case_id))
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     wants_json = "application/json" in request.headers.get("Accept", "")
     staged = None
     try:
@@ -127,9 +116,9 @@ def case_media_upload(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @login_required
 def record_detail(request: HttpRequest, record_id: str) -> HttpResponse:
-    officer = _officer(request)
-    record = _404(lambda: ms.media_get_for(officer, record_id))
-    _404(lambda: services.media_access_record(actor=officer, record=record, action="viewed"))
+    officer = current_officer(request)
+    record = or_404(lambda: ms.media_get_for(officer, record_id))
+    or_404(lambda: services.media_access_record(actor=officer, record=record, action="viewed"))
     links = list(record.links.select_related("linked_by").order_by("linked_at", "id"))
     writable = (
         record.case is not None
@@ -178,25 +167,24 @@ def record_detail(request: HttpRequest, record_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def record_link(request: HttpRequest, record_id: str) -> HttpResponse:
-    officer = _officer(request)
-    record = _404(lambda: ms.media_get_for(officer, record_id))
+    officer = current_officer(request)
+    record = or_404(lambda: ms.media_get_for(officer, record_id))
     form = LinkForm(request.POST)
     if form.is_valid():
-        try:
-            services.media_link(actor=officer, record=record, **form.cleaned_data)
+        if attempt(
+            None, request, lambda: services.media_link(actor=officer, record=record, **form.cleaned_data)
+        ):
             messages.success(request, "已更新关联。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
     else:
-        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        form_errors(request, form)
     return redirect("media:record", record_id=record.public_id)
 
 
 @login_required
 @require_POST
 def record_assign(request: HttpRequest, record_id: str) -> HttpResponse:
-    officer = _officer(request)
-    record = _404(lambda: ms.media_get_for(officer, record_id))
+    officer = current_officer(request)
+    record = or_404(lambda: ms.media_get_for(officer, record_id))
     try:
         case = cs.case_get_for(officer, request.POST.get("case", ""))
         services.media_assign(actor=officer, record=record, case=case)
@@ -208,8 +196,8 @@ def record_assign(request: HttpRequest, record_id: str) -> HttpResponse:
 
 @login_required
 def gap_explain(request: HttpRequest, gap_id: str) -> HttpResponse:
-    officer = _officer(request)
-    gap = _404(lambda: ms.gap_get_for(officer, gap_id))
+    officer = current_officer(request)
+    gap = or_404(lambda: ms.gap_get_for(officer, gap_id))
     colleagues = Officer.objects.filter(agency=gap.case.agency, is_active=True).exclude(certificate_no="")
     form = InterruptionForm(request.POST or None, initial={"form": ExplanationForm.SPOKEN})
     if request.method == "POST" and form.is_valid():
@@ -229,15 +217,18 @@ def gap_explain(request: HttpRequest, gap_id: str) -> HttpResponse:
                     method=SignatureMethod.PASSWORD,
                 )
             )
+        done = None
         if not form.errors:
-            try:
-                services.interruption_record(
+            done = attempt(
+                form,
+                request,
+                lambda: services.interruption_record(
                     actor=officer, case=gap.case, gap=gap, signers=signers, **form.cleaned_data
-                )
-                messages.success(request, "已记录中断说明。")
-                return redirect("media:case_media", case_id=gap.case.public_id)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
+                ),
+            )
+        if done is not None:
+            messages.success(request, "已记录中断说明。")
+            return redirect("media:case_media", case_id=gap.case.public_id)
     return render(
         request,
         "media/gap_explain.html",
@@ -253,7 +244,7 @@ def _uuidish(value: str) -> bool:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Docked recordings not yet filed under a case."""
-    officer = _officer(request)
+    officer = current_officer(request)
     return render(
         request,
         "media/inbox.html",
@@ -330,8 +321,8 @@ def _read(record: MediaRecord, start: int, end: int) -> Iterator[bytes]:
 @login_required
 @require_GET
 def record_poster(request: HttpRequest, record_id: str) -> HttpResponse:
-    officer = _officer(request)
-    record = _404(lambda: ms.media_get_for(officer, record_id))
+    officer = current_officer(request)
+    record = or_404(lambda: ms.media_get_for(officer, record_id))
     if not content_view(officer, items=[record]).readable(record):  # a poster is a frame of the content
         raise DjangoPermissionDenied(CONTENT_DENIED)
     if record.poster_id is None:

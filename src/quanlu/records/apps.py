@@ -7,9 +7,10 @@ class RecordsConfig(AppConfig):
     verbose_name = "文字记录"
 
     def ready(self) -> None:
-        from quanlu.records import integrity
+        from quanlu.records import facts, integrity
 
         integrity.bind()  # which rows the ledger commits
+        facts.bind()  # the documents' facts and the catalogue, for the rules
 
         import logging
 

@@ -9,6 +9,7 @@ import uuid
 from quanlu.cases import services as cases
 from quanlu.cases.models import Case, Party
 from quanlu.core.idnumbers import resident_id_check_digit, uscc_check_char
+from quanlu.core.seeds import token as case_token
 from quanlu.org.models import Officer
 from quanlu.records import services
 from quanlu.records.catalogue import catalogue
@@ -30,8 +31,6 @@ def token(name: str) -> uuid.UUID:
 
 
 def _case(key: str) -> Case | None:
-    from quanlu.core.demo import token as case_token
-
     return Case.objects.filter(client_token=case_token(key)).first()
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
@@ -23,8 +25,7 @@ from django.views.decorators.http import require_POST
 
 from quanlu.access.selectors import CONTENT_DENIED, content_view, may_read_content
 from quanlu.cases import selectors as cs
-from quanlu.cases.models import Case
-from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.errors import DomainError
 from quanlu.org.models import Officer
 from quanlu.records import selectors as rs
 from quanlu.records import services
@@ -34,33 +35,21 @@ from quanlu.records.forms import parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime
 from quanlu.records.uploads import LimitedUploadHandler
-from quanlu.web.feedback import attempt
+from quanlu.web.pages import (
+    attempt,
+    case_or_404,
+    current_officer,
+    or_404,
+    password_ok,
+    require_writer,
+    submitted_token,
+)
 
-T = TypeVar("T")
-
-
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
-
-
-def _case(request: HttpRequest, case_id: Any) -> Case:
-    try:
-        return cs.case_get_for(_officer(request), case_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+WRITER = "您以监督身份查看本案，仅可查阅，不能制作或签署文书。"
 
 
 def _doc(request: HttpRequest, document_id: Any) -> Document:
-    try:
-        return rs.document_get_for(_officer(request), document_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _writer(request: HttpRequest, case: Case) -> None:
-    if not cs.can_write(_officer(request), case):
-        raise DjangoPermissionDenied("您以监督身份查看本案，仅可查阅，不能制作或签署文书。")
+    return or_404(lambda: rs.document_get_for(current_officer(request), document_id))
 
 
 def _type_or_404(code: str) -> DocType:
@@ -74,20 +63,13 @@ def _to_detail(doc: Document) -> HttpResponse:
     return redirect("records:document", document_id=doc.public_id)
 
 
-def _password_ok(request: HttpRequest) -> bool:
-    if _officer(request).check_password(request.POST.get("password", "")):
-        return True
-    messages.error(request, "密码不正确，未签署。")
-    return False
-
-
 # ---------------------------------------------------------------- making
 
 
 @login_required
 def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = _case(request, case_id)
-    _writer(request, case)
+    case = case_or_404(request, case_id)
+    require_writer(request, case, WRITER)
     code = request.GET.get("type") or request.POST.get("type") or ""
     if not code:
         return render(
@@ -99,12 +81,12 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
     values: dict[str, Any] = {}
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
-        token = _token(request.POST.get("client_token"))
+        token = submitted_token(request)
         doc = attempt(
             None,
             request,
             lambda: services.document_create(
-                actor=_officer(request), case=case, type_code=code, fields=raw, client_token=token
+                actor=current_officer(request), case=case, type_code=code, fields=raw, client_token=token
             ),
         )
         if doc is not None:
@@ -141,19 +123,12 @@ def _echo(doc_type: DocType, raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _token(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError):
-        return None
-
-
 # ---------------------------------------------------------------- reading
 
 
 @login_required
 def document_detail(request: HttpRequest, document_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     doc = _doc(request, document_id)
     doc_type = catalogue().get(doc.type_code)
     versions = list(doc.versions.select_related("created_by", "replaces").order_by("number"))
@@ -238,7 +213,7 @@ def _default_name(doc: Document, roles: tuple[str, ...], values: dict[str, Any])
 @login_required
 def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
-    if not may_read_content(_officer(request), doc):
+    if not may_read_content(current_officer(request), doc):
         raise DjangoPermissionDenied(CONTENT_DENIED)
     fmt = request.GET.get("format", "pdf")
     try:
@@ -249,8 +224,6 @@ def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
         data, name, media = render_bytes(doc, fmt, version)
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    from urllib.parse import quote
-
     response = HttpResponse(data, content_type=media)
     disposition = "inline" if fmt == "pdf" else "attachment"
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
@@ -264,13 +237,13 @@ def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
 @require_POST
 def document_sign(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
-    _writer(request, doc.case)
-    if _password_ok(request):
+    require_writer(request, doc.case, WRITER)
+    if password_ok(request):
         sig = attempt(
             None,
             request,
             lambda: services.signature_sign(
-                actor=_officer(request),
+                actor=current_officer(request),
                 document=doc,
                 slot=request.POST.get("slot", ""),
                 signature_method=CaptureMethod.PASSWORD,
@@ -285,7 +258,7 @@ def document_sign(request: HttpRequest, document_id: str) -> HttpResponse:
 @require_POST
 def document_capture(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
-    _writer(request, doc.case)
+    require_writer(request, doc.case, WRITER)
     upload = request.FILES.get("page")
     if upload is not None:
         if upload.size and upload.size > 20 * 1024 * 1024:
@@ -307,7 +280,7 @@ def document_capture(request: HttpRequest, document_id: str) -> HttpResponse:
         None,
         request,
         lambda: services.signature_capture(
-            actor=_officer(request),
+            actor=current_officer(request),
             document=doc,
             slot=request.POST.get("slot", ""),
             signer_name=request.POST.get("signer_name", ""),
@@ -315,7 +288,7 @@ def document_capture(request: HttpRequest, document_id: str) -> HttpResponse:
             method=method,
             kind=request.POST.get("kind", ""),
             role=request.POST.get("role", ""),
-            client_token=_token(request.POST.get("client_token")),
+            client_token=submitted_token(request),
         ),
     )
     if sig is not None:
@@ -339,14 +312,14 @@ def _second_officer(request: HttpRequest) -> Officer | None:
 @require_POST
 def document_refuse(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
-    _writer(request, doc.case)
-    if not _password_ok(request):
+    require_writer(request, doc.case, WRITER)
+    if not password_ok(request):
         return _to_detail(doc)
     refusal = attempt(
         None,
         request,
         lambda: services.refusal_record(
-            actor=_officer(request),
+            actor=current_officer(request),
             document=doc,
             slot=request.POST.get("slot", ""),
             person_name=request.POST.get("person_name", ""),
@@ -379,14 +352,14 @@ def refusal_attest(request: HttpRequest, refusal_id: str) -> HttpResponse:
     except (Refusal.DoesNotExist, ValueError) as exc:
         raise Http404("未找到") from exc
     doc = _doc(request, refusal.document.public_id)
-    _writer(request, doc.case)
+    require_writer(request, doc.case, WRITER)
     signer = _second_officer(request)
     if signer is None:
         if request.POST.get("second_username"):
             return _to_detail(doc)
-        if not _password_ok(request):
+        if not password_ok(request):
             return _to_detail(doc)
-        signer = _officer(request)
+        signer = current_officer(request)
     person = signer
     done = attempt(
         None,
@@ -406,17 +379,17 @@ def refusal_attest(request: HttpRequest, refusal_id: str) -> HttpResponse:
 @login_required
 def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
-    _writer(request, doc.case)
+    require_writer(request, doc.case, WRITER)
     doc_type = catalogue().get(doc.type_code)
     if doc.origin == "uploaded":
         raise Http404("上传的文件不能更正。")
-    if not may_read_content(_officer(request), doc):  # the form shows, and rewrites, the content
+    if not may_read_content(current_officer(request), doc):  # the form shows, and rewrites, the content
         raise DjangoPermissionDenied(CONTENT_DENIED)
     current = rs.current_version(doc)
     values = current.fields
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
-        if _password_ok(request):
+        if password_ok(request):
             try:
                 base = int(request.POST.get("base_version", ""))
             except ValueError:
@@ -425,7 +398,7 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
                 None,
                 request,
                 lambda: services.document_amend(
-                    actor=_officer(request),
+                    actor=current_officer(request),
                     document=doc,
                     changes=raw,
                     reason=request.POST.get("reason", ""),
@@ -467,8 +440,8 @@ def document_upload(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @csrf_protect
 def _document_upload(request: HttpRequest, case_id: str, handler: LimitedUploadHandler) -> HttpResponse:
-    case = _case(request, case_id)
-    _writer(request, case)
+    case = case_or_404(request, case_id)
+    require_writer(request, case, WRITER)
     code = request.GET.get("type") or request.POST.get("type") or ""
     doc_type = catalogue().types.get(code)
     if request.method == "POST":
@@ -491,14 +464,14 @@ def _document_upload(request: HttpRequest, case_id: str, handler: LimitedUploadH
                 None,
                 request,
                 lambda: services.document_upload(
-                    actor=_officer(request),
+                    actor=current_officer(request),
                     case=case,
                     type_code=doc_type.code,
                     chunks=upload.chunks(),
                     file_name=upload.name or "",
                     fields=fields,
                     declared_size=upload.size,
-                    client_token=_token(request.POST.get("client_token")),
+                    client_token=submitted_token(request),
                 ),
             )
             if doc is not None:
@@ -519,8 +492,6 @@ def _document_upload(request: HttpRequest, case_id: str, handler: LimitedUploadH
 
 
 def _limit_mb() -> int:
-    from django.conf import settings
-
     return int(settings.QUANLU_DOCUMENT_MAX_BYTES // (1024 * 1024))
 
 

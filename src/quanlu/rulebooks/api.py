@@ -15,10 +15,10 @@ from pydantic import Field
 from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.api.schemas import Ref
 from quanlu.cases import selectors as cs
-from quanlu.rulebooks import services
+from quanlu.media import services
+from quanlu.media.models import Exemption
+from quanlu.media.selectors import exemptions_of
 from quanlu.rulebooks.loader import all_rulebooks
-from quanlu.rulebooks.models import Exemption
-from quanlu.rulebooks.selectors import exemptions_of
 
 router = Router(tags=["规则集"])
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 
 from quanlu.cases import services as cases
-from quanlu.cases.models import Case
+from quanlu.cases.models import Case, Stage
 from quanlu.core.idnumbers import uscc_check_char
-from quanlu.rulebooks.evaluator import RuleResult
+from quanlu.rulebooks.evaluator import RuleResult, gate
+from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.sample import Builder, satisfy
 
 _NS = uuid.UUID("0b7c2d84-5a1e-4e0a-9b83-2f4c7d9e1a65")
@@ -42,17 +43,13 @@ def prepare(case: Case, to_stage: str) -> list[str]:
 
 
 def _gate(case: Case, to_stage: str) -> list[RuleResult]:
-    from quanlu.rulebooks.evaluator import gate
-
-    return gate(case, to_stage)
+    return gate(gather(case), to_stage)
 
 
 def tidy() -> list[str]:
     """After the other demos added their records: make what the stages a case has
     entered still ask (the audio-visual record of a step documented later, say).
     Emergency starts keep their story: the 补报 they are waiting for."""
-    from quanlu.cases.models import Stage
-
     done = []
     for case in Case.objects.exclude(stage=Stage.CLOSED).filter(emergency=False).order_by("pk"):
         if any(r.blocking for r in _gate(case, case.stage)):

@@ -1,36 +1,28 @@
-"""Evaluators of the rule kinds about audio-visual records (音像记录): recording a
-step unless an exemption the regulation allows is recorded, advance notice of
-recording, explained interruptions, the tie to the text record, and the storage
-classification keys. The upload deadline's evaluator is in media/compliance.py.
+"""Judges of the rule kinds about audio-visual records (音像记录): recording a step
+unless an exemption the regulation allows is recorded, advance notice of recording,
+explained interruptions, the tie to the text record, the storage classification keys,
+and storing each record in time (with the deadline that sets).
 """
 
 from __future__ import annotations
 
-from quanlu.rulebooks.evaluator import Context, Outcome, evaluates
-from quanlu.rulebooks.evidence import (
-    Clip,
-    Doc,
-    av_for,
-    case_media,
-    doc_by_uid,
-    exemptions_for,
-    list_labels,
-    select_docs,
-    tied_to_text,
-    titles,
-)
-from quanlu.rulebooks.kinds import AV_ACTIVITIES, DEVICE_KINDS
+import datetime as dt
+from collections.abc import Iterator
+
+from quanlu.rulebooks.facts import Document, Facts, list_labels
+from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.terms import AV_ACTIVITIES, DEVICE_KINDS, WRITTEN_REASON_TYPE
 
-WRITTEN_REASON_TYPE = "av_exemption_reason"
+AV_UPLOAD = "av_upload"
 
 
-def _exempted(rule: Rule, ctx: Context, d: Doc) -> tuple[bool, str]:
+def _exempted(rule: Rule, facts: Facts, d: Document) -> tuple[bool, str]:
     """Whether a recorded exemption excuses this step under this rule, and why not."""
     policy = rule.params.get("exemption", "none")
     equivalent = bool(rule.params.get("equivalent_means"))
     why_not = ""
-    for e in exemptions_for(ctx, d, rule.params["activity"]):
+    for e in facts.exemptions_for(d, rule.params["activity"]):
         if e.kind == "equivalent_means":
             if equivalent:
                 return True, f"已记录以其他方式记录该环节：{e.reason}"
@@ -40,7 +32,7 @@ def _exempted(rule: Rule, ctx: Context, d: Doc) -> tuple[bool, str]:
             why_not = "该环节的音像记录不设「不适宜音像记录」的除外情形"
             continue
         if policy == "written_reason":
-            written = doc_by_uid(ctx, e.written_reason_uid) if e.written_reason_uid else None
+            written = facts.doc(e.written_reason_uid) if e.written_reason_uid else None
             if written is None or written.type.code != WRITTEN_REASON_TYPE:
                 why_not = "不适宜音像记录的原因没有书面记录"
                 continue
@@ -55,29 +47,29 @@ def _exempted(rule: Rule, ctx: Context, d: Doc) -> tuple[bool, str]:
 def _device_note(kinds: list[str] | None) -> str:
     if not kinds:
         return ""
-    from quanlu.devices.models import DeviceKind
-
-    names = "、".join(DeviceKind(k).label for k in kinds if k in DEVICE_KINDS)
+    names = "、".join(DEVICE_KINDS[k] for k in kinds if k in DEVICE_KINDS)
     return f"（应由{names}记录）"
 
 
 @evaluates("av_required")
-def av_required(rule: Rule, ctx: Context) -> Outcome:
+def av_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
     activity = AV_ACTIVITIES[p["activity"]]
-    steps = select_docs(ctx, {"documents": p["documents"], "where": p.get("where")})
+    steps = facts.select_docs({"documents": p["documents"], "where": p.get("where")})
     if not steps:
-        return Outcome.not_applicable(f"本案没有需同步音像记录的{activity}（{titles(p['documents'])}）。")
+        return Outcome.not_applicable(
+            f"本案没有需同步音像记录的{activity}（{facts.catalogue.titles(p['documents'])}）。"
+        )
     kinds = p.get("device_kinds")
     lacking: list[str] = []
     subjects: list[str] = []
     covered: list[str] = []
     for d in steps:
-        clips = av_for(ctx, d, kinds)
+        clips = facts.av_for(d, kinds)
         if clips:
             covered.append(f"{d.label}有{len(clips)}条音像记录")
             continue
-        ok, why = _exempted(rule, ctx, d)
+        ok, why = _exempted(rule, facts, d)
         if ok:
             covered.append(f"{d.label}{why}")
             continue
@@ -101,10 +93,12 @@ def av_required(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("av_prior_notice")
-def av_prior_notice(rule: Rule, ctx: Context) -> Outcome:
+def av_prior_notice(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     field = rule.params.get("field", "av_notice")
     recorded = [
-        d for d in select_docs(ctx, {"documents": rule.params["documents"]}) if not d.scan and av_for(ctx, d)
+        d
+        for d in facts.select_docs({"documents": rule.params["documents"]})
+        if not d.scan and facts.av_for(d)
     ]
     if not recorded:
         return Outcome.not_applicable("本案没有使用音像记录设备的询问、强制措施或处罚。")
@@ -119,73 +113,62 @@ def av_prior_notice(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("av_gaps_explained")
-def av_gaps_explained(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.media.models import ExplanationForm, Interruption
-    from quanlu.media.selectors import gaps_of
-
+def av_gaps_explained(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     minimum = int(rule.params.get("min_signers", 2))
-    gaps = list(gaps_of(ctx.case, open_only=True))
-    written = list(
-        Interruption.objects.filter(case=ctx.case, form=ExplanationForm.WRITTEN).prefetch_related(
-            "signatures"
-        )
-    )
+    gaps = list(facts.gaps)
+    written = [i for i in facts.interruptions if i.written]
     if not gaps and not written:
         return Outcome.not_applicable("本案音像记录没有中断。")
-    unexplained = [g for g in gaps if not g.explanations.all()]
-    short = [i for i in written if len(i.signatures.all()) < minimum]
+    unexplained = [g for g in gaps if not g.explained]
+    short = [i for i in written if i.signers < minimum]
     problems = [f"「{g.activity_label}」{g.seconds}秒的中断没有说明原因" for g in unexplained[:5]]
-    problems += [
-        f"{i.get_reason_display()}的书面说明只有{len(i.signatures.all())}名执法人员签字" for i in short
-    ]
+    problems += [f"{i.reason_label}的书面说明只有{i.signers}名执法人员签字" for i in short]
     if problems:
         return Outcome.unmet(
             "；".join(problems) + "。",
             satisfy=f"重新开始记录时以语音说明中断原因；确实无法继续记录的，现场执法结束后书面说明，由{minimum}名以上执法人员签字。",
-            subjects=tuple(str(g.public_id) for g in unexplained),
+            subjects=tuple(g.uid for g in unexplained),
         )
     return Outcome.met(f"{len(gaps) + len(written)}处音像记录中断均已说明。")
 
 
 @evaluates("av_linked")
-def av_linked(rule: Rule, ctx: Context) -> Outcome:
-    clips = case_media(ctx)
+def av_linked(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    clips = facts.media
     if not clips:
         return Outcome.not_applicable("本案尚无音像记录。")
-    loose: list[Clip] = [c for c in clips if tied_to_text(ctx, c) is None]
+    loose = [c for c in clips if facts.tied_to_text(c) is None]
     if loose:
-        names = "、".join(c.record.name for c in loose[:5])
+        names = "、".join(c.name for c in loose[:5])
         return Outcome.unmet(
             f"{len(loose)}条音像记录未与文字记录衔接：{names}。",
             satisfy="在音像记录的「关联执法环节」中选择对应的文书（笔录等）。",
-            subjects=tuple(str(c.record.public_id) for c in loose),
+            subjects=tuple(c.uid for c in loose),
         )
     return Outcome.met(f"{len(clips)}条音像记录均与文字记录衔接。")
 
 
 @evaluates("av_classified")
-def av_classified(rule: Rule, ctx: Context) -> Outcome:
-    clips = case_media(ctx)
+def av_classified(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    clips = facts.media
     if not clips:
         return Outcome.not_applicable("本案尚无音像记录。")
-    has_party = ctx.case.parties.exists()
     problems: list[str] = []
     subjects: list[str] = []
     for c in clips:
-        r = c.record
         missing = [
             label
             for label, ok in (
-                ("记录设备编号", r.device_id is not None),
-                ("执法人员信息", r.officer_id is not None),
-                ("使用时间", r.captured_start is not None),
+                ("记录设备编号", bool(c.device_kind)),
+                ("执法人员信息", c.has_officer),
+                ("使用时间", c.captured_start is not None),
             )
             if not ok
         ]
         if missing:
-            problems.append(f"{r.name}缺少{'、'.join(missing)}")
-            subjects.append(str(r.public_id))
-    if not has_party:
+            problems.append(f"{c.name}缺少{'、'.join(missing)}")
+            subjects.append(c.uid)
+    if not facts.case.has_party:
         problems.append("案件尚未登记当事人")
     if problems:
         return Outcome.unmet(
@@ -196,3 +179,33 @@ def av_classified(rule: Rule, ctx: Context) -> Outcome:
     return Outcome.met(
         f"{len(clips)}条音像记录均可按名称、设备编号、执法人员、使用时间、当事人和案由分类存储。"
     )
+
+
+@evaluates("av_upload_deadline")
+def av_upload_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    clips = facts.media
+    if not clips:
+        return Outcome.not_applicable("本案尚无音像记录。")
+    late = [c.name for c in clips if c.upload_overdue][:5]
+    if late:
+        return Outcome.unmet(
+            f"{len(late)} 条音像记录逾期储存：{'、'.join(late)}。",
+            "逾期无法补救；请在记录中说明原因，今后在记录完成后按期上传。",
+        )
+    return Outcome.met(f"{len(clips)} 条音像记录均按期储存。")
+
+
+@makes_deadlines("av_upload_deadline")
+def av_upload_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
+    """Each record's upload, due when its ingest computed (AV-09, or AV-10's after-return
+    time) and met at its receipt: it shows in the case's deadlines, red when late."""
+    for c in facts.media:
+        if c.upload_due_at is None or c.captured_end is None:
+            continue
+        yield DeadlineSpec(
+            kind=f"{AV_UPLOAD}:{c.hex}",
+            title=f"音像记录上传：{c.name}"[:200],
+            starts_at=c.captured_end,
+            due_at=c.upload_due_at,
+            met_at=c.received_at,
+        )

@@ -10,36 +10,31 @@ Each says met / unmet / not applicable in Chinese, names the documents at fault
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from django.utils import timezone
 
-from quanlu.rulebooks.evaluator import Context, DeadlineSpec, Outcome, evaluates, makes_deadlines
-from quanlu.rulebooks.evidence import (
-    Doc,
-    case_docs,
-    case_media,
-    docs_of_types,
+from quanlu.rulebooks.facts import (
+    Document,
+    Facts,
+    fmt,
     list_labels,
     present,
-    select_docs,
-    titles,
     to_date,
-    type_title,
+    to_datetime,
     where_holds,
 )
+from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.terms import NOTICE_METHODS, RIGHTS, SERVICE_METHODS
 
 CORRECTION_RECHECK = "correction_recheck"
 
 
-def _fmt(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
-def _scope_title(rule: Rule) -> str:
+def _scope_title(rule: Rule, facts: Facts) -> str:
     if "documents" in rule.params:
-        return titles(rule.params["documents"])
+        return facts.catalogue.titles(rule.params["documents"])
     return "相关文书"
 
 
@@ -47,14 +42,15 @@ def _scope_title(rule: Rule) -> str:
 
 
 @evaluates("documents_required")
-def documents_required(rule: Rule, ctx: Context) -> Outcome:
+def documents_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
-    triggers: list[Doc] = []
+    titles, type_title = facts.catalogue.titles, facts.catalogue.title
+    triggers: list[Document] = []
     trigger = p.get("if")
     if trigger is not None:
         triggers = [
             d
-            for d in docs_of_types(ctx, trigger["documents"])
+            for d in facts.docs_of_types(trigger["documents"])
             if (d.scan and not trigger.get("where"))
             or (not d.scan and where_holds(trigger.get("where"), d.fields))
         ]
@@ -62,15 +58,15 @@ def documents_required(rule: Rule, ctx: Context) -> Outcome:
             return Outcome.not_applicable(
                 f"本案没有需要{titles(p['documents'])}的事项（{titles(trigger['documents'])}）。"
             )
-    first_trigger = min((d.doc.created_at for d in triggers), default=None)
+    first_trigger = min((d.created_at for d in triggers), default=None)
     problems: list[str] = []
     subjects: list[str] = []
     satisfied: list[str] = []
     for code in p["documents"]:
-        found = docs_of_types(ctx, [code])
+        found = facts.docs_of_types([code])
         complete = [d for d in found if d.complete]
         if p.get("before") and first_trigger is not None:
-            early = [d for d in complete if d.doc.created_at <= first_trigger]
+            early = [d for d in complete if d.created_at <= first_trigger]
             if complete and not early:
                 problems.append(f"{type_title(code)}应在{list_labels(triggers, 2)}之前制作")
                 subjects.extend(d.uid for d in complete)
@@ -79,7 +75,7 @@ def documents_required(rule: Rule, ctx: Context) -> Outcome:
         if complete:
             satisfied.append(code)
         elif found:
-            problems.append(f"{found[0].label}尚未签署完毕（{'；'.join(found[0].missing()[:3])}）")
+            problems.append(f"{found[0].label}尚未签署完毕（{'；'.join(found[0].missing[:3])}）")
             subjects.append(found[0].uid)
         else:
             problems.append(f"缺少{type_title(code)}")
@@ -102,17 +98,17 @@ def documents_required(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("document_fields_required")
-def document_fields_required(rule: Rule, ctx: Context) -> Outcome:
+def document_fields_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
-    docs = select_docs(ctx, p)
+    docs = facts.select_docs(p)
     if not docs:
-        return Outcome.not_applicable(f"本案尚无{_scope_title(rule)}。")
+        return Outcome.not_applicable(f"本案尚无{_scope_title(rule, facts)}。")
     problems: list[str] = []
     subjects: list[str] = []
     scans = [d for d in docs if d.scan]
 
-    def has_fields(d: Doc) -> bool:
-        keys = {s.key for s in d.type.fields}
+    def has_fields(d: Document) -> bool:
+        keys = d.type.keys
         return all(present(d.fields.get(f)) for f in p["fields"] if f in keys)
 
     # An outside document cannot be corrected, only uploaded again: one that says
@@ -121,11 +117,7 @@ def document_fields_required(rule: Rule, ctx: Context) -> Outcome:
     for d in docs:
         if d.scan or (d.type.uploaded and d.type.code in sufficient):
             continue  # a scanned paper form: its boxes are read by people, not by the system
-        empty = [
-            d.field_label(f)
-            for f in p["fields"]
-            if f in {s.key for s in d.type.fields} and not present(d.fields.get(f))
-        ]
+        empty = [d.field_label(f) for f in p["fields"] if f in d.type.keys and not present(d.fields.get(f))]
         wrong: list[str] = []
         if empty:
             wrong.append(f"未载明「{'」「'.join(empty)}」")
@@ -134,10 +126,11 @@ def document_fields_required(rule: Rule, ctx: Context) -> Outcome:
             said = {t.get("speaker") for t in d.fields.get("turns") or []}
             absent = [s for s in speakers if s not in said]
             if absent:
-                names = dict(next((f.speakers for f in d.type.fields if f.type == "turns"), ()))
+                turns = d.type.first_of_type("turns")
+                names = dict(turns.speakers if turns is not None else ())
                 wrong.append(f"未记录{'、'.join(names.get(s, s) for s in absent)}的发言")
         if p.get("complete") and not d.complete:
-            wrong.append(f"尚未签署完毕（{'；'.join(d.missing()[:3])}）")
+            wrong.append(f"尚未签署完毕（{'；'.join(d.missing[:3])}）")
         if wrong:
             problems.append(f"{d.label}" + "，".join(wrong))
             subjects.append(d.uid)
@@ -152,13 +145,13 @@ def document_fields_required(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("documents_signed")
-def documents_signed(rule: Rule, ctx: Context) -> Outcome:
-    docs = select_docs(ctx, rule.params)
+def documents_signed(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    docs = facts.select_docs(rule.params)
     if not docs:
-        return Outcome.not_applicable(f"本案尚无{_scope_title(rule)}。")
+        return Outcome.not_applicable(f"本案尚无{_scope_title(rule, facts)}。")
     open_ = [d for d in docs if not d.complete]
     if open_:
-        detail = "；".join(f"{d.label}：{'；'.join(d.missing()[:3])}" for d in open_[:5])
+        detail = "；".join(f"{d.label}：{'；'.join(d.missing[:3])}" for d in open_[:5])
         return Outcome.unmet(
             f"{len(open_)}份文书尚未签署完毕。{detail}。",
             satisfy="由执法人员、当事人及有关人员在文书上签名或盖章；拒绝签字的，在文书中注明并由执法人员签字。",
@@ -171,32 +164,26 @@ def documents_signed(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("officers_present")
-def officers_present(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.org.models import Officer
-
+def officers_present(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
     minimum = int(p.get("min", 1))
-    docs = [d for d in select_docs(ctx, {"documents": p["documents"], "where": p.get("where")}) if not d.scan]
+    docs = [
+        d for d in facts.select_docs({"documents": p["documents"], "where": p.get("where")}) if not d.scan
+    ]
     if not docs:
-        return Outcome.not_applicable(f"本案尚无{titles(p['documents'])}。")
+        return Outcome.not_applicable(f"本案尚无{facts.catalogue.titles(p['documents'])}。")
     problems: list[str] = []
     subjects: list[str] = []
     for d in docs:
-        key = next((f.key for f in d.type.fields if f.type == "officers"), "officers")
-        listed = d.fields.get(key) or []
         day = timezone.localtime(d.moment()).date()
         wrong: list[str] = []
-        if len(listed) < minimum:
-            wrong.append(f"只记录了{len(listed)}名执法人员，应当{minimum}人以上")
-        registry = {
-            str(o.public_id): o for o in Officer.objects.filter(public_id__in=[e["officer"] for e in listed])
-        }
-        for entry in listed:
-            officer = registry.get(entry["officer"])
-            if officer is None or not officer.certificate_valid_on(day):
-                wrong.append(f"{entry.get('name', '')}的执法证件在{day.isoformat()}无效")
-            if p.get("certificate_shown") and not entry.get("certificate_shown"):
-                wrong.append(f"未记录{entry.get('name', '')}出示执法证件")
+        if len(d.officers) < minimum:
+            wrong.append(f"只记录了{len(d.officers)}名执法人员，应当{minimum}人以上")
+        for entry in d.officers:
+            if not entry.certificate_valid:
+                wrong.append(f"{entry.name}的执法证件在{day.isoformat()}无效")
+            if p.get("certificate_shown") and not entry.certificate_shown:
+                wrong.append(f"未记录{entry.name}出示执法证件")
         if wrong:
             problems.append(f"{d.label}" + "，".join(wrong))
             subjects.append(d.uid)
@@ -211,28 +198,22 @@ def officers_present(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("refusals_attested")
-def refusals_attested(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.records.models import Refusal
-
+def refusals_attested(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     minimum = int(rule.params["min_officers"])
-    docs = {d.doc.pk: d for d in select_docs(ctx, rule.params)}
-    refusals = list(
-        Refusal.objects.filter(document_id__in=list(docs))
-        .prefetch_related("attestations")
-        .order_by("recorded_at")
-    )
+    docs = {d.uid: d for d in facts.select_docs(rule.params)}
+    refusals = [r for r in facts.refusals if r.document in docs]
     if not refusals:
         return Outcome.not_applicable("本案没有拒绝签字的记录。")
-    short = [r for r in refusals if len(r.attestations.all()) < minimum]
+    short = [r for r in refusals if r.attestations < minimum]
     if short:
         detail = "；".join(
-            f"{docs[r.document_id].label}中{r.person_name}拒绝签字，仅{len(r.attestations.all())}名执法人员签字"
+            f"{docs[r.document].label}中{r.person_name}拒绝签字，仅{r.attestations}名执法人员签字"
             for r in short[:5]
         )
         return Outcome.unmet(
             f"{detail}。",
             satisfy=f"由{minimum}名以上执法人员在拒签注明上签字确认。",
-            subjects=tuple(docs[r.document_id].uid for r in short),
+            subjects=tuple(docs[r.document].uid for r in short),
         )
     return Outcome.met(f"{len(refusals)}处拒绝签字均已注明，并由{minimum}名以上执法人员签字。")
 
@@ -241,18 +222,16 @@ def refusals_attested(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("rights_notified")
-def rights_notified(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS
-
+def rights_notified(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
     notified: dict[str, str] = {}
     exercised: dict[str, str] = {}
-    sources: list[Doc] = []
-    for d in docs_of_types(ctx, p["documents"]):
+    sources: list[Document] = []
+    for d in facts.docs_of_types(p["documents"]):
         if d.scan or not d.complete:
             continue
-        key = next((f.key for f in d.type.fields if f.type == "rights"), None)
-        entries = d.fields.get(key) if key else None
+        spec = d.type.first_of_type("rights")
+        entries = d.fields.get(spec.key) if spec is not None else None
         if not entries:
             continue
         sources.append(d)
@@ -263,7 +242,7 @@ def rights_notified(rule: Rule, ctx: Context) -> Outcome:
                 exercised[e["right"]] = e["exercised"]
     missing = [r for r in p["rights"] if r not in notified]
     names = "、".join(RIGHTS[r] for r in p["rights"])
-    scans = [d for d in docs_of_types(ctx, p["documents"]) if d.scan and d.complete]
+    scans = [d for d in facts.docs_of_types(p["documents"]) if d.scan and d.complete]
     silent = [r for r in p["rights"] if r not in exercised] if p.get("exercise_recorded") else []
     if (missing or silent) and scans:
         # A rights notice on paper, scanned: what it says is read by people.
@@ -272,7 +251,7 @@ def rights_notified(rule: Rule, ctx: Context) -> Outcome:
         where = f"（已查{list_labels(sources)}）" if sources else ""
         return Outcome.unmet(
             f"未记录告知当事人{'、'.join(RIGHTS[r] for r in missing)}的权利及告知方式{where}。",
-            satisfy=f"在已签署的{titles(p['documents'][:3])}等文书中记录告知{names}等权利的方式。",
+            satisfy=f"在已签署的{facts.catalogue.titles(p['documents'][:3])}等文书中记录告知{names}等权利的方式。",
             subjects=(f"type:{p['documents'][0]}",),
         )
     if silent:
@@ -287,23 +266,15 @@ def rights_notified(rule: Rule, ctx: Context) -> Outcome:
 # ---------------------------------------------------------------- service
 
 
-METHOD_LABELS = {
-    "direct": "直接送达",
-    "postal": "邮寄送达",
-    "lodged": "留置送达",
-    "entrusted": "委托送达",
-    "forwarded": "转交送达",
-    "public_notice": "公告送达",
-}
-
-
 @evaluates("service_method")
-def service_method(rule: Rule, ctx: Context) -> Outcome:
+def service_method(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
     methods = p["methods"]
-    label = "、".join(METHOD_LABELS[m] for m in methods)
+    label = "、".join(SERVICE_METHODS[m] for m in methods)
     receipts = [
-        d for d in docs_of_types(ctx, ["service_receipt"]) if not d.scan and d.fields.get("method") in methods
+        d
+        for d in facts.docs_of_types(["service_receipt"])
+        if not d.scan and d.fields.get("method") in methods
     ]
     if not receipts:
         return Outcome.not_applicable(f"本案没有{label}的送达记录。")
@@ -312,7 +283,7 @@ def service_method(rule: Rule, ctx: Context) -> Outcome:
     for d in receipts:
         wrong = []
         if not d.complete:
-            wrong.append(f"尚未签署完毕（{'；'.join(d.missing()[:3])}）")
+            wrong.append(f"尚未签署完毕（{'；'.join(d.missing[:3])}）")
         empty = [d.field_label(f) for f in p.get("fields", []) if not present(d.fields.get(f))]
         if empty:
             wrong.append(f"未载明「{'」「'.join(empty)}」")
@@ -320,15 +291,15 @@ def service_method(rule: Rule, ctx: Context) -> Outcome:
             problems.append(d.label + "，".join(wrong))
             subjects.append(d.uid)
     for code in p.get("documents", []):
-        kept = [d for d in docs_of_types(ctx, [code]) if d.complete]
+        kept = [d for d in facts.docs_of_types([code]) if d.complete]
         if not kept:
-            problems.append(f"未留存{type_title(code)}")
+            problems.append(f"未留存{facts.catalogue.title(code)}")
             subjects.append(f"type:{code}")
     if problems:
         return Outcome.unmet(
             f"{label}：" + "；".join(problems) + "。",
             satisfy=f"按{label}的规定完成送达回证的签名（盖章）和载明事项"
-            + (f"，并留存{titles(p['documents'])}" if p.get("documents") else "")
+            + (f"，并留存{facts.catalogue.titles(p['documents'])}" if p.get("documents") else "")
             + "。",
             subjects=tuple(subjects),
         )
@@ -338,27 +309,25 @@ def service_method(rule: Rule, ctx: Context) -> Outcome:
 # ---------------------------------------------------------------- execution
 
 
-def _names_demand(receipt: Doc, demand: Doc) -> bool:
+def _names_demand(receipt: Document, demand: Document) -> bool:
     number = str(receipt.fields.get("document_number") or "").strip()
-    if demand.doc.number and number:
-        return number == demand.doc.number
+    if demand.number and number:
+        return number == demand.number
     return "催告" in str(receipt.fields.get("document_name") or "")
 
 
 @evaluates("demand_before_enforcement")
-def demand_before_enforcement(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.rulebooks.evidence import to_datetime
-
+def demand_before_enforcement(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
-    enforcement = docs_of_types(ctx, p["enforcement"])
+    enforcement = facts.docs_of_types(p["enforcement"])
     if not enforcement:
         return Outcome.not_applicable("本案没有作出强制执行决定或申请法院强制执行。")
-    demands = [d for d in docs_of_types(ctx, [p.get("demand", "demand_notice")]) if d.complete]
-    receipts = [d for d in docs_of_types(ctx, ["service_receipt"]) if not d.scan and d.complete]
+    demands = [d for d in facts.docs_of_types([p.get("demand", "demand_notice")]) if d.complete]
+    receipts = [d for d in facts.docs_of_types(["service_receipt"]) if not d.scan and d.complete]
     problems: list[str] = []
     subjects: list[str] = []
     for e in enforcement:
-        earlier = [d for d in demands if d.doc.created_at <= e.doc.created_at]
+        earlier = [d for d in demands if d.created_at <= e.created_at]
         if not earlier:
             problems.append(f"{e.label}之前没有制作催告书")
             subjects.append(e.uid)
@@ -369,14 +338,14 @@ def demand_before_enforcement(rule: Rule, ctx: Context) -> Outcome:
                 for r in receipts
                 for dmd in earlier
                 if _names_demand(r, dmd)
-                and (to_datetime(r.fields.get("served_at")) or r.doc.created_at) <= e.doc.created_at
+                and (to_datetime(r.fields.get("served_at")) or r.created_at) <= e.created_at
             ]
             if not served:
                 problems.append(f"{e.label}之前，催告书没有送达当事人的记录（送达回证）")
                 subjects.append(e.uid)
                 continue
         if p.get("overdue"):
-            made_on = timezone.localtime(e.doc.created_at).date()
+            made_on = timezone.localtime(e.created_at).date()
             due = [to_date(dmd.fields.get("due_on")) for dmd in earlier]
             if all(day is not None and made_on <= day for day in due):
                 problems.append(f"{e.label}作出时，催告书规定的履行期限尚未届满")
@@ -390,63 +359,61 @@ def demand_before_enforcement(rule: Rule, ctx: Context) -> Outcome:
     return Outcome.met(f"{list_labels(enforcement)}均在催告书送达且履行期限届满后作出。")
 
 
-def _orders(ctx: Context, p: dict[str, object]) -> list[Doc]:
+def _orders(facts: Facts, p: Mapping[str, Any]) -> list[Document]:
     return [
         d
-        for d in docs_of_types(ctx, [str(p.get("order", "rectification_order"))])
+        for d in facts.docs_of_types([str(p.get("order", "rectification_order"))])
         if not d.scan and d.complete and where_holds(p.get("where"), d.fields)
     ]
 
 
-def _rechecks(ctx: Context, p: dict[str, object], order: Doc) -> list[Doc]:
+def _rechecks(facts: Facts, p: Mapping[str, Any], order: Document) -> list[Document]:
     return [
         d
-        for d in docs_of_types(ctx, [str(p.get("verification", "rectification_verification"))])
-        if not d.scan
-        and order.doc.number
-        and str(d.fields.get("order_number") or "").strip() == order.doc.number
+        for d in facts.docs_of_types([str(p.get("verification", "rectification_verification"))])
+        if not d.scan and order.number and str(d.fields.get("order_number") or "").strip() == order.number
     ]
 
 
-def _recheck_specs(rule: Rule, ctx: Context) -> list[DeadlineSpec]:
+def _recheck_specs(rule: Rule, facts: Facts) -> list[DeadlineSpec]:
     specs = []
-    for order in _orders(ctx, rule.params):
+    for order in _orders(facts, rule.params):
         due_on = to_date(order.fields.get("due_on"))
         if due_on is None:
             continue
         # 按期: the re-check is due by the end of the day the correction is due.
         due_at = timezone.make_aware(dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time()))
-        checks = _rechecks(ctx, rule.params, order)
+        checks = _rechecks(facts, rule.params, order)
         # When the re-check record entered the system: a backdated time on it cannot make it on time.
-        met = min((c.doc.created_at for c in checks), default=None)
+        met = min((c.created_at for c in checks), default=None)
         specs.append(
             DeadlineSpec(
                 kind=CORRECTION_RECHECK,
-                title=f"改正情况核查：{order.doc.number or order.doc.title}"[:200],
-                starts_at=order.doc.created_at,
-                due_at=max(due_at, order.doc.created_at),
+                title=f"改正情况核查：{order.number or order.title}"[:200],
+                starts_at=order.created_at,
+                due_at=max(due_at, order.created_at),
                 met_at=met,
-                subject=order.doc.public_id.hex,
+                subject=order.hex,
             )
         )
     return specs
 
 
 @makes_deadlines("correction_recheck_deadline")
-def correction_recheck_deadlines(rule: Rule, ctx: Context) -> Iterator[DeadlineSpec]:
-    yield from _recheck_specs(rule, ctx)
+def correction_recheck_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
+    yield from _recheck_specs(rule, facts)
 
 
 @evaluates("correction_recheck_deadline")
-def correction_recheck_deadline(rule: Rule, ctx: Context) -> Outcome:
-    specs = _recheck_specs(rule, ctx)
+def correction_recheck_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    specs = _recheck_specs(rule, facts)
     if not specs:
         return Outcome.not_applicable("本案没有需按期核查的责令改正。")
     late = [s for s in specs if s.met_at is not None and s.met_at > s.due_at]
-    overdue = [s for s in specs if s.met_at is None and ctx.now > s.due_at]
+    overdue = [s for s in specs if s.met_at is None and now > s.due_at]
     if late or overdue:
-        parts = [f"{s.title}逾期完成（期限 {_fmt(s.due_at)}）" for s in late]
-        parts += [f"{s.title}已逾期（期限 {_fmt(s.due_at)}）" for s in overdue]
+        parts = [f"{s.title}逾期完成（期限 {fmt(s.due_at)}）" for s in late]
+        parts += [f"{s.title}已逾期（期限 {fmt(s.due_at)}）" for s in overdue]
         return Outcome.unmet(
             "；".join(parts) + "。",
             satisfy="到期即对改正情况进行核查，制作《改正情况核查（复查）记录》，载明责令改正决定书文号。",
@@ -454,20 +421,20 @@ def correction_recheck_deadline(rule: Rule, ctx: Context) -> Outcome:
     pending = [s for s in specs if s.met_at is None]
     if pending:
         return Outcome.not_applicable(
-            "；".join(f"{s.title}尚在期限内（截止 {_fmt(s.due_at)}）" for s in pending) + "。"
+            "；".join(f"{s.title}尚在期限内（截止 {fmt(s.due_at)}）" for s in pending) + "。"
         )
     return Outcome.met(f"{len(specs)}项责令改正均已按期核查。")
 
 
 @evaluates("correction_rechecked")
-def correction_rechecked(rule: Rule, ctx: Context) -> Outcome:
-    orders = _orders(ctx, rule.params)
+def correction_rechecked(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    orders = _orders(facts, rule.params)
     if not orders:
         return Outcome.not_applicable("本案没有需核查的责令改正。")
     problems: list[str] = []
     subjects: list[str] = []
     for order in orders:
-        checks = _rechecks(ctx, rule.params, order)
+        checks = _rechecks(facts, rule.params, order)
         if not any(c.complete for c in checks):
             problems.append(
                 f"{order.label}的改正情况" + ("核查记录尚未签署完毕" if checks else "没有核查记录")
@@ -486,13 +453,11 @@ def correction_rechecked(rule: Rule, ctx: Context) -> Outcome:
 
 
 @evaluates("file_complete")
-def file_complete(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.cases.models import ApprovalStatus
-
-    docs = case_docs(ctx)
+def file_complete(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    docs = facts.documents
     open_ = [d for d in docs if not d.complete]
-    loose = [c for c in case_media(ctx) if c.link is None]
-    pending = ctx.case.approvals.filter(status=ApprovalStatus.PENDING).count()
+    loose = [c for c in facts.media if not c.linked]
+    pending = sum(1 for a in facts.approvals if a.status == "pending")
     problems = []
     if open_:
         problems.append(f"{list_labels(open_)}尚未签署完毕")
@@ -506,49 +471,4 @@ def file_complete(rule: Rule, ctx: Context) -> Outcome:
             satisfy="完成全部文书的签署，将每条音像记录关联到执法环节，办结审批后再归档。",
             subjects=tuple(d.uid for d in open_),
         )
-    return Outcome.met(f"{len(docs)}份文书、{len(case_media(ctx))}条音像记录收集齐全。")
-
-
-# ---------------------------------------------------------------- case records
-
-
-@evaluates("complaint_recorded")
-def complaint_recorded(rule: Rule, ctx: Context) -> Outcome:
-    complaint = getattr(ctx.case, "complaint", None)
-    if complaint is None:
-        return Outcome.unmet(
-            "本案由投诉、举报启动，但没有关联的投诉举报记录。",
-            satisfy="通过「投诉举报」登记后启动执法程序，使案件与投诉举报记录关联。",
-        )
-    missing = []
-    if complaint.named and not complaint.complainant_name:
-        missing.append("投诉人、举报人基本情况")
-    if not complaint.content:
-        missing.append("投诉、举报的内容")
-    if missing:
-        return Outcome.unmet(f"投诉举报记录缺少：{'、'.join(missing)}。", satisfy="补充投诉举报记录。")
-    return Outcome.met(
-        f"已记录投诉举报（{complaint.channel}，{timezone.localtime(complaint.received_at):%Y-%m-%d}），"
-        f"记录人{complaint.recorder.full_name}，处理情况：{complaint.get_status_display()}。"
-    )
-
-
-@evaluates("application_recorded")
-def application_recorded(rule: Rule, ctx: Context) -> Outcome:
-    from quanlu.cases.models import ApplicationEventKind
-
-    p = rule.params
-    kinds = list(ctx.case.application_events.values_list("kind", flat=True))
-    missing = [g for g in p.get("events", []) if not set(g) & set(kinds)]
-    if missing:
-        names = "；".join("或".join(ApplicationEventKind(k).label for k in g) for g in missing)
-        return Outcome.unmet(
-            f"申请办理情况未记录：{names}。",
-            satisfy="在案件页「申请办理记录」中记录申请登记（或口头申请）及受理（或不予受理）情况。",
-        )
-    if p.get("single_supplement_notice") and kinds.count(ApplicationEventKind.SUPPLEMENT_NOTICE) > 1:
-        return Outcome.unmet(
-            f"需补正的内容分{kinds.count(ApplicationEventKind.SUPPLEMENT_NOTICE)}次告知，未一次性告知。",
-            satisfy="需补正的全部内容应在一次告知中列明。",
-        )
-    return Outcome.met(f"已记录申请办理情况（{len(kinds)}项）。")
+    return Outcome.met(f"{len(docs)}份文书、{len(facts.media)}条音像记录收集齐全。")

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from quanlu.rulebooks.kinds import AV_ACTIVITIES
-from quanlu.rulebooks.models import ExemptionKind
+from quanlu.media.models import ExemptionKind
+from quanlu.rulebooks.terms import AV_ACTIVITIES, WRITTEN_REASON_TYPE
 
 
 class ExemptionForm(forms.Form):
@@ -31,7 +31,7 @@ class ExemptionForm(forms.Form):
             )
             for d in documents
         ]
-        written = [d for d in documents if d.type_code == "av_exemption_reason"]
+        written = [d for d in documents if d.type_code == WRITTEN_REASON_TYPE]
         written_reason.choices = [("", "（无）")] + [
             (str(d.public_id), f"{d.title} · {d.created_at:%m-%d %H:%M}") for d in written
         ]

@@ -3,8 +3,10 @@
 A rule kind is a mechanism in code; a rulebook rule is that mechanism with
 parameters. Each validator refuses parameters the evaluator could not honour, so a
 bad rulebook fails at load with the file and the rule named, never at judgement.
-The evaluators live in ``evaluators.py`` (cases, approvals, deadlines),
-``evaluators_records.py`` (text records) and ``evaluators_av.py`` (audio-visual).
+The judges live in ``evaluators.py`` (cases, approvals, deadlines),
+``evaluators_records.py`` (text records), ``evaluators_av.py`` (audio-visual) and
+``evaluators_access.py`` (copies and confidentiality). Document types and their fields
+are checked against the catalogue records registers (``providers.catalogue``).
 """
 
 from __future__ import annotations
@@ -12,54 +14,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from quanlu.rulebooks.loader import parse_duration, rule_kind
-
-STAGES = ("initiation", "investigation", "decision", "service", "execution", "archiving", "closed")
-GATES = ("initiation", "decision", "enforcement", "closing")
-PROCEDURES = ("general", "simplified")
-MODES = ("ex_officio", "on_application", "complaint")
-ACTION_TYPES = ("licensing", "penalty", "coercion", "levy", "fee", "inspection")
-CASE_FIELDS = ("source", "source_detail", "reason", "cause", "summary", "emergency_reason")
-
-# Steps whose audio-visual recording a regulation can require (REQUIREMENTS §5.8);
-# an exemption names one of them.
-AV_ACTIVITIES = {
-    "onsite_inspection": "现场检查（勘验）",
-    "sampling": "抽样取证（现场采样）",
-    "onsite_inquiry": "现场询问",
-    "hearing": "听证",
-    "coercive_measure": "行政强制措施",
-    "simplified_procedure": "简易程序执法行为",
-    "lodged_service": "留置送达",
-    "public_notice_service": "公告送达",
-    "correction_verification": "改正情况核查（复查）",
-    "restore_original_state": "排除妨碍、恢复原状",
-}
-# How a rule lets a step go without audio-visual recording.
-EXEMPTION_POLICIES = ("none", "allowed", "written_reason")
-SERVICE_METHODS = ("direct", "postal", "lodged", "entrusted", "forwarded", "public_notice")
-# Application intake events (cases.models.ApplicationEventKind).
-APPLICATION_EVENTS = (
-    "registered",
-    "oral",
-    "corrected",
-    "supplement_notice",
-    "supplemented",
-    "receipt",
-    "accepted",
-    "rejected",
+from quanlu.rulebooks.params import parse_duration, rule_kind
+from quanlu.rulebooks.providers import catalogue
+from quanlu.rulebooks.terms import (
+    ACTION_TYPES,
+    APPLICATION_EVENTS,
+    AV_ACTIVITIES,
+    AV_DELAY_REASONS,
+    CASE_FIELDS,
+    COPY_APPROVERS,
+    COPY_MODES,
+    DEVICE_KINDS,
+    DOC_STAGES,
+    EXEMPTION_POLICIES,
+    GATES,
+    MODES,
+    PROCEDURES,
+    RECTIFICATION_ISSUERS,
+    RIGHTS,
+    SECRET_CATEGORIES,
+    SERVICE_METHODS,
+    STAGES,
 )
-RIGHTS = ("statement", "defense", "recusal", "hearing", "reconsideration", "litigation")
-DEVICE_KINDS = (
-    "body_worn_recorder",
-    "camera",
-    "video_camera",
-    "audio_recorder",
-    "handheld_enforcement_terminal",
-    "video_surveillance",
-    "av_capture_storage_device",
-)
-
 
 # ---------------------------------------------------------------- shared checks
 
@@ -99,16 +75,14 @@ def _check_stage(params: dict[str, Any], *, required: bool) -> None:
     stage = params.get("stage")
     if stage is None:
         if required:
-            raise ValueError(f"stage must be one of {STAGES} (or a list of them)")
+            raise ValueError(f"stage must be one of {tuple(STAGES)} (or a list of them)")
         return
     stages = [stage] if isinstance(stage, str) else stage
     if not isinstance(stages, list) or not stages or any(s not in STAGES for s in stages):
-        raise ValueError(f"stage must be one of {STAGES} (or a list of them)")
+        raise ValueError(f"stage must be one of {tuple(STAGES)} (or a list of them)")
 
 
 def _doc_types(codes: Any, what: str = "documents") -> list[str]:
-    from quanlu.records.catalogue import catalogue
-
     if not isinstance(codes, list) or not codes:
         raise ValueError(f"{what} must be a non-empty list of document types")
     known = catalogue().types
@@ -119,9 +93,8 @@ def _doc_types(codes: Any, what: str = "documents") -> list[str]:
 
 
 def _field_keys(types: list[str]) -> set[str]:
-    from quanlu.records.catalogue import catalogue
-
-    return {f.key for t in types for f in catalogue().get(t).fields}
+    known = catalogue().types
+    return {f.key for t in types for f in known[t].fields}
 
 
 def _check_where(where: Any, types: list[str]) -> None:
@@ -146,9 +119,6 @@ def _check_where(where: Any, types: list[str]) -> None:
 def _check_select(params: dict[str, Any]) -> list[str]:
     """Which documents a rule judges: ``documents`` (types), or ``select`` by the
     catalogue's flags (stages, categories, party_record). Returns the types named."""
-    from quanlu.records.catalogue import CATEGORIES
-    from quanlu.records.catalogue import STAGES as DOC_STAGES
-
     if ("documents" in params) == ("select" in params):
         raise ValueError("give either documents or select")
     if "documents" in params:
@@ -158,7 +128,7 @@ def _check_select(params: dict[str, Any]) -> list[str]:
         if not isinstance(select, dict) or not select:
             raise ValueError("select must be a mapping of stages, categories, party_record")
         _only(select, ("stages", "categories", "party_record"))
-        for key, allowed in (("stages", DOC_STAGES), ("categories", CATEGORIES)):
+        for key, allowed in (("stages", set(DOC_STAGES)), ("categories", catalogue().categories)):
             for value in select.get(key, []) or []:
                 if value not in allowed:
                     raise ValueError(f"select.{key}: unknown value {value!r}")
@@ -200,9 +170,9 @@ def _check_int(params: dict[str, Any], key: str, *, minimum: int = 1) -> None:
 def _approval_required(params: dict[str, Any]) -> None:
     """Entering ``stage`` requires a granted approval at ``gate``."""
     if params.get("stage") not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}")
+        raise ValueError(f"stage must be one of {tuple(STAGES)}")
     if params.get("gate") not in GATES:
-        raise ValueError(f"gate must be one of {GATES}")
+        raise ValueError(f"gate must be one of {tuple(GATES)}")
     _check_when(params.get("when"))
 
 
@@ -210,7 +180,7 @@ def _approval_required(params: dict[str, Any]) -> None:
 def _legal_review_required(params: dict[str, Any]) -> None:
     """An approval at ``gate`` must pass legal review (法制审核) before the approver."""
     if params.get("gate") not in GATES:
-        raise ValueError(f"gate must be one of {GATES}")
+        raise ValueError(f"gate must be one of {tuple(GATES)}")
     _check_when(params.get("when"))
 
 
@@ -219,7 +189,7 @@ def _supplementary_deadline(params: dict[str, Any]) -> None:
     """After an emergency start, the approval is due within ``within`` of the start."""
     parse_duration(params.get("within"))
     if params.get("gate", "initiation") not in GATES:
-        raise ValueError(f"gate must be one of {GATES}")
+        raise ValueError(f"gate must be one of {tuple(GATES)}")
 
 
 @rule_kind("archive_deadline")
@@ -423,16 +393,6 @@ def _correction_rechecked(params: dict[str, Any]) -> None:
     _check_stage(params, required=True)
 
 
-# Who a regulation lets order an agency to rectify (责令改正/责令限期整改), by the
-# agency's place in the hierarchy; 有关部门 names no body the hierarchy can locate.
-RECTIFICATION_ISSUERS = {
-    "parent_agency": "上一级行政机关",
-    "superior_agency": "上级行政机关",
-    "same_level_justice": "本级政府司法行政部门",
-    "related_department": "有关部门",
-}
-
-
 @rule_kind("rectification_order")
 def _rectification_order(params: dict[str, Any]) -> None:
     """A supervising body may order the agency to rectify (SUP-04): who may issue,
@@ -458,15 +418,6 @@ def _file_complete(params: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------- audio-visual records
-
-
-AV_DELAY_REASONS = (
-    "continuous_enforcement",
-    "off_site_enforcement",
-    "remote_area",
-    "on_water",
-    "poor_transport_access",
-)
 
 
 @rule_kind("av_upload_deadline")
@@ -563,10 +514,6 @@ def _av_classified(params: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------- access and confidentiality
-
-SECRET_CATEGORIES = ("state_secret", "trade_secret", "personal_privacy")
-COPY_MODES = ("copy", "inspect")
-COPY_APPROVERS = ("agency_head", "none")
 
 
 def _check_categories(params: dict[str, Any]) -> None:

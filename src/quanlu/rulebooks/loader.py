@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +19,9 @@ from typing import Any
 import yaml
 
 from quanlu.core.errors import Finding
+from quanlu.rulebooks import kinds as _kinds  # noqa: F401  (registers the rule kinds' validators)
+from quanlu.rulebooks.params import KINDS, known_kinds
+from quanlu.rulebooks.params import parse_duration as parse_duration
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -27,7 +30,6 @@ REQUIREMENTS_FILE = PACKAGE_DIR / "requirements.yaml"
 
 SEVERITIES = ("block", "warn")
 _ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百零〇]+条")
-_DURATION_RE = re.compile(r"^(\d+)\s*(h|d)$")
 
 
 class RulebookError(ValueError):
@@ -88,33 +90,6 @@ class Rulebook:
         raise KeyError(rule_id)
 
 
-# kind name -> validator of its params (raises ValueError with a message).
-_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {}
-
-
-def rule_kind(name: str) -> Callable[[Callable[[dict[str, Any]], None]], Callable[[dict[str, Any]], None]]:
-    def register(validator: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-        _KINDS[name] = validator
-        return validator
-
-    return register
-
-
-def known_kinds() -> list[str]:
-    return sorted(_KINDS)
-
-
-def parse_duration(value: Any) -> dt.timedelta:
-    """'24h' or '30d' → timedelta; anything else is refused."""
-    match = _DURATION_RE.match(str(value).strip())
-    if not match:
-        raise ValueError(f"bad duration {value!r} (expected like '24h' or '30d')")
-    amount, unit = int(match.group(1)), match.group(2)
-    if amount <= 0:
-        raise ValueError(f"bad duration {value!r}: must be positive")
-    return dt.timedelta(hours=amount) if unit == "h" else dt.timedelta(days=amount)
-
-
 @cache
 def requirement_ids() -> frozenset[str]:
     rows = yaml.safe_load(REQUIREMENTS_FILE.read_text(encoding="utf-8"))
@@ -142,7 +117,7 @@ def _load_rule(raw: Any, *, rulebook_id: str, default_source: str, where: str) -
         raise RulebookError(f"{where}: rule without an id")
     where = f"{where} rule {rule_id}"
     kind = raw.get("kind")
-    if kind not in _KINDS:
+    if kind not in KINDS:
         raise RulebookError(f"{where}: unknown kind {kind!r} (known: {', '.join(known_kinds())})")
     severity = raw.get("severity", "block")
     if severity not in SEVERITIES:
@@ -171,7 +146,7 @@ def _load_rule(raw: Any, *, rulebook_id: str, default_source: str, where: str) -
     if not isinstance(params, dict):
         raise RulebookError(f"{where}: params must be a mapping")
     try:
-        _KINDS[kind](params)
+        KINDS[kind](params)
     except (ValueError, KeyError, TypeError) as exc:
         raise RulebookError(f"{where}: {exc}") from exc
     return Rule(
@@ -186,8 +161,6 @@ def _load_rule(raw: Any, *, rulebook_id: str, default_source: str, where: str) -
 
 
 def load_file(path: Path) -> Rulebook:
-    from quanlu.rulebooks import kinds  # noqa: F401  (registers the rule kinds)
-
     where = path.name
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

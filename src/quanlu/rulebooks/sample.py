@@ -13,21 +13,31 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
 
+from quanlu.blobs.store import get_store
 from quanlu.cases.models import Case
+from quanlu.cases.services import application_event_record
+from quanlu.devices import services as devices
+from quanlu.devices.models import Checkout, Device
+from quanlu.media import samples
+from quanlu.media.models import MediaRecord
+from quanlu.media.services import clean_declared, exemption_record, media_ingest, media_link
 from quanlu.org.models import Officer, Role
 from quanlu.records import services as records
 from quanlu.records.catalogue import catalogue
+from quanlu.records.facts import rules_catalogue
 from quanlu.records.models import Document
 from quanlu.records.sample import Staff, sample_fields, sample_value, sign_all
 from quanlu.records.selectors import current_version
-from quanlu.rulebooks.evaluator import Context, RuleResult, gate, judge, rulebook_for
-from quanlu.rulebooks.evidence import Doc, case_docs, case_media, doc_by_uid
+from quanlu.rulebooks import facts as rf
+from quanlu.rulebooks.evaluator import RuleResult, gate, judge
+from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.providers import gather
 
 
 def scan_png(label: str = "") -> bytes:
@@ -127,9 +137,6 @@ class Builder:
 
     def device(self, kind: str) -> Any:
         """A device of ``kind`` in the officer's hands (registered and checked out if need be)."""
-        from quanlu.devices import services as devices
-        from quanlu.devices.models import Checkout, Device
-
         held = (
             Checkout.objects.filter(
                 device__agency=self.case.agency,
@@ -167,12 +174,14 @@ class Builder:
     ) -> Any:
         """A photo (or, with ``video_seconds``, a video) of the step, made during it,
         stored and linked to its document (``doc`` None: a record tied to nothing)."""
-        from quanlu.blobs.store import get_store
-        from quanlu.media import samples
-        from quanlu.media.services import clean_declared, media_ingest
-
         if at is None and doc is not None:
-            at = Doc(doc=doc, version=current_version(doc), type=catalogue().get(doc.type_code)).moment()
+            at = rf.Document(
+                uid=str(doc.public_id),
+                type=rules_catalogue().types[doc.type_code],
+                title=doc.title,
+                created_at=doc.created_at,
+                fields=current_version(doc).fields,
+            ).moment()
         moment = at or timezone.now() - dt.timedelta(hours=1)
         data: dict[str, Any] = {
             "officer": str(self.staff.officer.public_id),
@@ -218,8 +227,6 @@ class Builder:
         written: bool = False,
         kind: str = "unsuitable",
     ) -> Any:
-        from quanlu.rulebooks.services import exemption_record
-
         written_doc = None
         if written:
             written_doc = self.make(
@@ -240,7 +247,8 @@ class Builder:
 
 # ---------------------------------------------------------------- fixers by rule kind
 
-Fixer = Callable[[Builder, Rule, RuleResult, Context], bool]
+# A fixer makes what one unmet rule asks, reading the facts it was judged on.
+Fixer = Callable[[Builder, Rule, RuleResult, Facts], bool]
 FIXERS: dict[str, Fixer] = {}
 
 
@@ -252,8 +260,11 @@ def fixes(kind: str) -> Callable[[Fixer], Fixer]:
     return register
 
 
-def _subject_docs(ctx: Context, result: RuleResult) -> list[Doc]:
-    return [d for s in result.outcome.subjects if (d := doc_by_uid(ctx, s)) is not None]
+def _subject_docs(facts: Facts, result: RuleResult) -> list[tuple[rf.Document, Document]]:
+    """The documents a finding names: their facts, and the rows to act on."""
+    found = [d for s in result.outcome.subjects if (d := facts.doc(s)) is not None]
+    rows = {str(d.public_id): d for d in Document.objects.filter(public_id__in=[d.uid for d in found])}
+    return [(d, rows[d.uid]) for d in found]
 
 
 def _missing_types(result: RuleResult) -> list[str]:
@@ -262,7 +273,7 @@ def _missing_types(result: RuleResult) -> list[str]:
 
 @fixes("documents_required")
 @fixes("documents_signed")
-def _fix_documents(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_documents(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     done = False
     types = _missing_types(result)
     if rule.params.get("mode") == "any":
@@ -270,27 +281,28 @@ def _fix_documents(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> 
     for code in types:
         b.add(code)
         done = True
-    for d in _subject_docs(ctx, result):
+    for d, row in _subject_docs(facts, result):
         if not d.complete:
-            b.sign(d.doc)
+            b.sign(row)
             done = True
     return done
 
 
 @fixes("document_fields_required")
-def _fix_fields(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_fields(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     done = False
-    for d in _subject_docs(ctx, result):
+    for d, row in _subject_docs(facts, result):
         if d.scan:
             continue
         if d.type.uploaded:  # an outside document is not corrected, it is uploaded again
             b.scan(d.type.code)
             done = True
             continue
+        doc_type = catalogue().get(d.type.code)
         changes: dict[str, Any] = {}
         for key in rule.params["fields"]:
-            if key in {f.key for f in d.type.fields} and d.fields.get(key) in (None, "", [], {}):
-                value = sample_value(d.type.field(key), b.case, b.staff)
+            if key in d.type.keys and d.fields.get(key) in (None, "", [], {}):
+                value = sample_value(doc_type.field(key), b.case, b.staff)
                 changes[key] = value if value not in (None, "", False) else "（已补充）"
         speakers = rule.params.get("speakers")
         if speakers:
@@ -299,30 +311,31 @@ def _fix_fields(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> boo
             turns += [{"speaker": s, "text": "（发言）"} for s in speakers if s not in said]
             changes["turns"] = turns
         if changes:
-            b.amend(d.doc, changes)
+            b.amend(row, changes)
             done = True
         elif not d.complete:
-            b.sign(d.doc)
+            b.sign(row)
             done = True
     return done
 
 
 @fixes("officers_present")
-def _fix_officers(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_officers(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     minimum = int(rule.params.get("min", 1))
     people = [b.staff.officer, b.staff.officer2, b.staff.reviewer][: max(minimum, 1)]
-    for d in _subject_docs(ctx, result):
-        key = next((f.key for f in d.type.fields if f.type == "officers"), "officers")
-        b.amend(d.doc, {key: [{"officer": str(o.public_id), "certificate_shown": True} for o in people]})
+    for d, row in _subject_docs(facts, result):
+        spec = d.type.first_of_type("officers")
+        key = spec.key if spec is not None else "officers"
+        b.amend(row, {key: [{"officer": str(o.public_id), "certificate_shown": True} for o in people]})
     return bool(result.outcome.subjects)
 
 
 @fixes("refusals_attested")
-def _fix_refusals(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_refusals(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     minimum = int(rule.params["min_officers"])
     done = False
-    for d in _subject_docs(ctx, result):
-        for refusal in d.doc.refusals.all():
+    for _d, row in _subject_docs(facts, result):
+        for refusal in row.refusals.all():
             signed = {a.officer_id for a in refusal.attestations.all()}
             for officer in (b.staff.officer, b.staff.officer2, b.staff.reviewer):
                 if len(signed) >= minimum:
@@ -335,7 +348,7 @@ def _fix_refusals(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> b
 
 
 @fixes("rights_notified")
-def _fix_rights(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_rights(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     if b.scans:
         b.scan("rights_notice")
         return True
@@ -348,51 +361,50 @@ def _fix_rights(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> boo
 
 
 @fixes("service_method")
-def _fix_service(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_service(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     done = False
     for code in _missing_types(result):
         b.add(code)
         done = True
-    for d in _subject_docs(ctx, result):
+    for d, row in _subject_docs(facts, result):
+        doc_type = catalogue().get(d.type.code)
         changes = {
-            key: sample_value(d.type.field(key), b.case, b.staff)
+            key: sample_value(doc_type.field(key), b.case, b.staff)
             for key in rule.params.get("fields", [])
             if d.fields.get(key) in (None, "", [], {})
         }
         if changes:
-            b.amend(d.doc, changes)
+            b.amend(row, changes)
         else:
-            b.sign(d.doc)
+            b.sign(row)
         done = True
     return done
 
 
 @fixes("correction_rechecked")
-def _fix_rechecks(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
-    for d in _subject_docs(ctx, result):
-        b.make(str(rule.params.get("verification", "rectification_verification")), order_number=d.doc.number)
+def _fix_rechecks(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
+    for d, _row in _subject_docs(facts, result):
+        b.make(str(rule.params.get("verification", "rectification_verification")), order_number=d.number)
     return bool(result.outcome.subjects)
 
 
 @fixes("av_required")
-def _fix_av(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
+def _fix_av(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     kinds = rule.params.get("device_kinds") or [None]
-    for d in _subject_docs(ctx, result):
-        b.film(d.doc, device_kind=kinds[0])
+    for _d, row in _subject_docs(facts, result):
+        b.film(row, device_kind=kinds[0])
     return bool(result.outcome.subjects)
 
 
 @fixes("av_prior_notice")
-def _fix_prior_notice(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
-    for d in _subject_docs(ctx, result):
-        b.amend(d.doc, {rule.params.get("field", "av_notice"): True})
+def _fix_prior_notice(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
+    for _d, row in _subject_docs(facts, result):
+        b.amend(row, {rule.params.get("field", "av_notice"): True})
     return bool(result.outcome.subjects)
 
 
 @fixes("application_recorded")
-def _fix_application(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
-    from quanlu.cases.services import application_event_record
-
+def _fix_application(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     have = set(b.case.application_events.values_list("kind", flat=True))
     done = False
     for group in rule.params.get("events", []):
@@ -405,31 +417,27 @@ def _fix_application(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -
 
 
 @fixes("file_complete")
-def _fix_file(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
-    from quanlu.media.services import media_link
-
+def _fix_file(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
     done = False
-    for d in _subject_docs(ctx, result):
-        b.sign(d.doc)
+    for _, row in _subject_docs(facts, result):
+        b.sign(row)
         done = True
-    for clip in case_media(ctx):
-        if clip.link is None:
-            media_link(actor=b.staff.officer, record=clip.record, stage=b.case.stage, step_label="现场执法")
+    for clip in facts.media:
+        if not clip.linked:
+            record = MediaRecord.objects.get(public_id=clip.uid)
+            media_link(actor=b.staff.officer, record=record, stage=b.case.stage, step_label="现场执法")
             done = True
     return done
 
 
 @fixes("av_linked")
-def _fix_links(b: Builder, rule: Rule, result: RuleResult, ctx: Context) -> bool:
-    from quanlu.media.models import MediaRecord
-    from quanlu.media.services import media_link
-
-    docs = case_docs(ctx)
+def _fix_links(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
+    docs = facts.documents
     if not docs:
         return False
     for uid in result.outcome.subjects:
         record = MediaRecord.objects.get(public_id=uid)
-        media_link(actor=b.staff.officer, record=record, stage=docs[0].doc.stage, document_uid=docs[0].uid)
+        media_link(actor=b.staff.officer, record=record, stage=docs[0].stage, document_uid=docs[0].uid)
     return bool(result.outcome.subjects)
 
 
@@ -439,24 +447,24 @@ def satisfy(case: Case, to_stage: str, builder: Builder | None = None, *, rounds
     Returns the ids of the rules that were unmet at the start and are met now;
     what is still blocking (an approval to decide, a deadline missed) stays."""
     builder = builder or Builder.for_case(case)
-    first = {r.rule.id for r in gate(case, to_stage) if r.blocking}
+    first = {r.rule.id for r in gate(gather(case), to_stage) if r.blocking}
     for _ in range(rounds):
         case.refresh_from_db()
-        results = [r for r in gate(case, to_stage) if r.blocking]
+        facts = replace(gather(case), moving_to=to_stage)
+        results = [r for r in gate(facts, to_stage) if r.blocking]
         if not results:
             break
-        ctx = Context(case=case, rulebook=rulebook_for(case), now=timezone.now(), to_stage=to_stage)
         progress = False
         for r in results:
             fixer = FIXERS.get(r.rule.kind)
             if fixer is None:
                 continue
             # An earlier fix may have answered this rule too (one rights notice for two rules).
-            fresh = RuleResult(rule=r.rule, rulebook=r.rulebook, outcome=judge(r.rule, ctx))
-            if fresh.blocking and fixer(builder, r.rule, fresh, ctx):
+            fresh = RuleResult(rule=r.rule, rulebook=r.rulebook, outcome=judge(r.rule, facts, timezone.now()))
+            if fresh.blocking and fixer(builder, r.rule, fresh, facts):
                 progress = True
-                ctx.cache.clear()
+                facts = replace(gather(case), moving_to=to_stage)
         if not progress:
             break
-    still = {r.rule.id for r in gate(case, to_stage) if r.blocking}
+    still = {r.rule.id for r in gate(gather(case), to_stage) if r.blocking}
     return sorted(first - still)

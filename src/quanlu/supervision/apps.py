@@ -12,8 +12,14 @@ class SupervisionConfig(AppConfig):
 
         from django.conf import settings
 
+        from quanlu.cases.services import DEADLINE_KEEPERS
         from quanlu.core import jobs
-        from quanlu.supervision.services import deadlines_sweep
+        from quanlu.supervision.services import deadlines_sweep, deadlines_sync
+
+        # The case workflow and media call this in the transaction of each change that can
+        # open or meet a deadline; they do not import supervision.
+        if deadlines_sync not in DEADLINE_KEEPERS:
+            DEADLINE_KEEPERS.append(deadlines_sync)
 
         jobs.register(
             "supervision.deadlines_sweep", every=settings.QUANLU_SWEEP_SECONDS, func=deadlines_sweep

@@ -10,6 +10,7 @@ from django.db import models
 
 from quanlu.cases.models import Case
 from quanlu.org.models import Agency, Officer
+from quanlu.rulebooks import loader
 
 
 class AlertLevel(models.TextChoices):
@@ -50,9 +51,7 @@ class Deadline(models.Model):
     @property
     def citation_label(self) -> str:
         """《规定标题》第X条, for people (``article`` keeps the regulation's file name)."""
-        from quanlu.rulebooks.loader import citation_label
-
-        return citation_label(self.article, self.rulebook_id)
+        return loader.citation_label(self.article, self.rulebook_id)
 
     def level(self, now: dt.datetime) -> str:
         if self.met_at is not None:
@@ -133,9 +132,7 @@ class RectificationOrder(models.Model):
 
     @property
     def citation_label(self) -> str:
-        from quanlu.rulebooks.loader import citation_label
-
-        return citation_label(self.article, self.rulebook_id)
+        return loader.citation_label(self.article, self.rulebook_id)
 
     def latest_response(self) -> RectificationResponse | None:
         return self.responses.order_by("-responded_at", "-pk").first()

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
+from quanlu.access.redaction import results_for
+from quanlu.access.selectors import content_view
+from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Agency, AgencyKind, Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.evaluator import evaluate
+from quanlu.rulebooks.loader import Rule, get_rulebook
+from quanlu.rulebooks.providers import gather
 from quanlu.supervision.models import Alert, Deadline, RectificationOrder, RectificationStatus
 
 
@@ -29,14 +35,6 @@ def alerts_for(officer: Officer) -> QuerySet[Alert]:
 def agency_overview(officer: Officer) -> list[dict[str, object]]:
     """Per visible agency: cases by stage, open deadlines by alert level, and the
     cases with a breached blocking rule — where the rules were kept and where not."""
-    from django.db.models import F
-    from django.utils import timezone
-
-    from quanlu.access.redaction import results_for
-    from quanlu.access.selectors import content_view
-    from quanlu.cases.models import Case, Stage
-    from quanlu.rulebooks.evaluator import evaluate
-
     now = timezone.now()
     rows: list[dict[str, object]] = []
     for agency in visible_agencies(officer).filter(kind="enforcement").order_by("path"):
@@ -56,7 +54,7 @@ def agency_overview(officer: Officer) -> list[dict[str, object]]:
         # Findings quoting a marked record the supervisor may not read show its mark instead.
         view = content_view(officer, cases=cases)
         for c in cases:
-            unmet = results_for(view, [r for r in evaluate(c, now=now) if r.status == "unmet"])
+            unmet = results_for(view, [r for r in evaluate(gather(c), now=now) if r.status == "unmet"])
             if unmet:
                 breached.append((c, unmet))
         rows.append(
@@ -86,8 +84,6 @@ def rectification_deadline(order: RectificationOrder) -> Deadline | None:
 
 def rectification_rule(agency: Agency) -> Rule | None:
     """The rule of the agency's rulebook that lets it be ordered to rectify, if any."""
-    from quanlu.rulebooks.loader import get_rulebook
-
     rules = get_rulebook(agency.rulebook_id).rules_of("rectification_order") if agency.rulebook_id else []
     return rules[0] if rules else None
 

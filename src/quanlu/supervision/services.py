@@ -11,6 +11,8 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from quanlu.access.redaction import results_for
+from quanlu.access.selectors import content_view
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import (
     Conflict,
@@ -24,8 +26,10 @@ from quanlu.ledger.services import record_event
 from quanlu.org.models import Agency, Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import deadlines as rule_deadlines
-from quanlu.rulebooks.kinds import RECTIFICATION_ISSUERS
-from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.evaluator import evaluate
+from quanlu.rulebooks.loader import Rule, get_rulebook
+from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.terms import RECTIFICATION_ISSUERS
 from quanlu.supervision import events, selectors
 from quanlu.supervision.models import (
     Alert,
@@ -125,10 +129,13 @@ def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime)
 
 @transaction.atomic
 def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
-    """Open the deadlines the rulebook sets for the case and mark those now met."""
+    """Open the deadlines the rulebook sets for the case and mark those now met.
+    Registered with the case workflow (``cases.services.DEADLINE_KEEPERS``): every change
+    that can open or meet a deadline calls it in its own transaction."""
     out: list[Deadline] = []
-    for rule, spec in rule_deadlines(case):
-        deadline = Deadline.objects.filter(case=case, kind=spec.kind, subject=spec.subject).first()
+    kept = {(d.kind, d.subject): d for d in Deadline.objects.filter(case=case)}
+    for rule, spec in rule_deadlines(gather(case)):
+        deadline = kept.get((spec.kind, spec.subject))
         if deadline is None:
             try:
                 with transaction.atomic():
@@ -204,25 +211,9 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> list[Alert]:
 RECTIFICATION_KIND = selectors.RECTIFICATION_KIND
 
 
-@transaction.atomic
-def rectification_order_issue(
-    *,
-    actor: Officer,
-    agency: Agency,
-    findings: str,
-    requirements: str,
-    due_at: dt.datetime | None = None,
-    cases: list[Case] | None = None,
-    with_rule_findings: bool = True,
-) -> RectificationOrder:
-    """A supervisor orders an agency it supervises to rectify, as the agency's rulebook
-    allows: refused where the regulation has no such article, or the issuer is not one
-    it names; the due date is required where it says 责令限期整改."""
-    from quanlu.access.redaction import results_for
-    from quanlu.access.selectors import content_view
-    from quanlu.rulebooks.evaluator import evaluate
-    from quanlu.rulebooks.loader import get_rulebook
-
+def _issuer_basis(actor: Officer, agency: Agency) -> tuple[Rule, str, str]:
+    """The agency's rule on rectification orders, the citation, and why ``actor`` may
+    issue one under it (its place in the hierarchy); refused otherwise."""
     # Outsiders learn nothing about the agency (404), insiders why they may not (403).
     if actor.agency is None or not visible_agencies(actor).filter(pk=agency.pk).exists():
         raise NotFound()
@@ -246,6 +237,55 @@ def rectification_order_issue(
             [rule.finding(f"{actor.agency.name}无权向{agency.name}下达整改通知。")],
             code="not_an_issuer",
         )
+    return rule, cite, basis
+
+
+def _case_findings(
+    actor: Officer, agency: Agency, cases: list[Case], *, now: dt.datetime, with_rule_findings: bool
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The cases an order names, and the rules each breaches now (judged on its facts)."""
+    named_cases = []
+    rule_findings: list[dict[str, str]] = []
+    for case in cases:
+        if case.agency_id != agency.pk:
+            raise InvalidInput(f"案件{case.number}不属于{agency.name}。", field_name="cases")
+        named_cases.append({"id": str(case.public_id), "number": case.number})
+        if not with_rule_findings:
+            continue
+        # The order keeps what its issuer may see: a finding quoting a marked record the
+        # supervisor may not read is kept as its mark (the one rule of quanlu.access).
+        view = content_view(actor, cases=[case])
+        for result in results_for(view, evaluate(gather(case), now=now)):
+            if result.status == "unmet":
+                rule_findings.append(
+                    {
+                        "case": case.number,
+                        "rule": result.rule.id,
+                        "message": result.outcome.message,
+                        "article": result.rule.citation.article,
+                        "citation": f"《{result.rulebook.title}》{result.rule.citation.article}",
+                        "quote": result.rule.citation.quote,
+                    }
+                )
+    return named_cases, rule_findings
+
+
+@transaction.atomic
+def rectification_order_issue(
+    *,
+    actor: Officer,
+    agency: Agency,
+    findings: str,
+    requirements: str,
+    due_at: dt.datetime | None = None,
+    cases: list[Case] | None = None,
+    with_rule_findings: bool = True,
+) -> RectificationOrder:
+    """A supervisor orders an agency it supervises to rectify, as the agency's rulebook
+    allows: refused where the regulation has no such article, or the issuer is not one
+    it names; the due date is required where it says 责令限期整改."""
+    rule, cite, basis = _issuer_basis(actor, agency)
+    assert actor.agency is not None  # checked by _issuer_basis
     findings, requirements = findings.strip(), requirements.strip()
     if not findings:
         raise InvalidInput("请写明发现的问题。", field_name="findings")
@@ -256,28 +296,9 @@ def rectification_order_issue(
         raise InvalidInput(f"{cite}规定责令限期整改，须确定整改期限。", field_name="due_at")
     if due_at is not None and due_at <= now:
         raise InvalidInput("整改期限应晚于下达时间。", field_name="due_at")
-    named_cases = []
-    rule_findings: list[dict[str, str]] = []
-    for case in cases or []:
-        if case.agency_id != agency.pk:
-            raise InvalidInput(f"案件{case.number}不属于{agency.name}。", field_name="cases")
-        named_cases.append({"id": str(case.public_id), "number": case.number})
-        if with_rule_findings:
-            # The order keeps what its issuer may see: a finding quoting a marked record the
-            # supervisor may not read is kept as its mark (the one rule of quanlu.access).
-            view = content_view(actor, cases=[case])
-            for result in results_for(view, evaluate(case, now=now)):
-                if result.status == "unmet":
-                    rule_findings.append(
-                        {
-                            "case": case.number,
-                            "rule": result.rule.id,
-                            "message": result.outcome.message,
-                            "article": result.rule.citation.article,
-                            "citation": f"《{result.rulebook.title}》{result.rule.citation.article}",
-                            "quote": result.rule.citation.quote,
-                        }
-                    )
+    named_cases, rule_findings = _case_findings(
+        actor, agency, cases or [], now=now, with_rule_findings=with_rule_findings
+    )
     order = RectificationOrder.objects.create(
         agency=agency,
         issuer_agency=actor.agency,

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from quanlu.cases.models import Case, Stage
-from quanlu.core.errors import InvalidInput, NotFound
-from quanlu.org.models import Officer, Role
+from quanlu.core.errors import InvalidInput
+from quanlu.org.models import Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.supervision import services
 from quanlu.supervision.forms import OrderForm, ResponseForm, ReviewForm
@@ -18,17 +18,12 @@ from quanlu.supervision.selectors import (
     rectification_order_get_for,
     rectification_orders_for,
 )
-from quanlu.web.feedback import attempt
-
-
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
+from quanlu.web.pages import attempt, current_officer, or_404
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     return render(
         request,
         "supervision/overview.html",
@@ -42,7 +37,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
     """整改通知: the list, and (for supervisors) the form to issue one."""
-    officer = _officer(request)
+    officer = current_officer(request)
     own = officer.agency
     form = None
     if own is not None and officer.has_role(Role.SUPERVISOR):
@@ -81,11 +76,8 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order(request: HttpRequest, order_id: str) -> HttpResponse:
-    officer = _officer(request)
-    try:
-        order = rectification_order_get_for(officer, order_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    officer = current_officer(request)
+    order = or_404(lambda: rectification_order_get_for(officer, order_id))
     action = request.POST.get("action") if request.method == "POST" else None
     respond_form = ResponseForm(request.POST if action == "respond" else None)
     review_form = ReviewForm(request.POST if action in ("accept", "return") else None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 
 from quanlu.cases.models import (
@@ -16,17 +14,7 @@ from quanlu.cases.models import (
     PartyKind,
     Procedure,
 )
-
-
-class TokenForm(forms.Form):
-    """Carries a one-time submission token so a double submit does one thing."""
-
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        if not self.is_bound:
-            self.initial.setdefault("client_token", uuid.uuid4())
+from quanlu.web.pages import TokenForm
 
 
 class CaseOpenForm(TokenForm):

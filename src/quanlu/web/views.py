@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,36 +26,22 @@ from quanlu.cases.models import (
     Stage,
     StepRole,
 )
-from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.errors import DomainError
 from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Officer
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
+from quanlu.rulebooks.providers import gather
 from quanlu.supervision.selectors import alerts_for, open_deadlines_for
 from quanlu.web import forms as f
-from quanlu.web.feedback import attempt
-
-T = TypeVar("T")
-
-
-def _officer(request: HttpRequest) -> Officer:
-    assert isinstance(request.user, Officer)
-    return request.user
-
-
-def _case(request: HttpRequest, case_id: Any) -> Any:
-    try:
-        return cs.case_get_for(_officer(request), case_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
+from quanlu.web.pages import attempt, case_or_404, current_officer, form_errors, or_404, password_ok
 
 # ---------------------------------------------------------------- pages
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     now = timezone.now()
     deadlines = list(open_deadlines_for(officer)[:50])
     return render(
@@ -76,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     stage = request.GET.get("stage") or None
     if stage not in (None, *STAGE_ORDER):
         stage = None
@@ -96,7 +81,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     form = f.CaseOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = attempt(form, request, lambda: services.case_open(actor=officer, **form.cleaned_data))
@@ -108,8 +93,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _case(request, case_id)
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     now = timezone.now()
     writable = cs.can_write(officer, case)
     approvals = list(case.approvals.select_related("requested_by").prefetch_related("steps__actor"))
@@ -131,6 +116,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     stage_index = STAGE_ORDER.index(case.stage)
     # Events and findings may quote marked records: shown as this reader may see them.
     view = content_view(officer, cases=[case])
+    facts = gather(case)  # read once: the findings and every next step judge the same facts
     return render(
         request,
         "web/case_detail.html",
@@ -154,9 +140,10 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "application_events": case.application_events.select_related("recorder"),
             "complaint": getattr(case, "complaint", None),
             "rulebook": rulebook_for(case),
-            "compliance": results_for(view, evaluate(case)),
+            "compliance": results_for(view, evaluate(facts)),
             "next_steps": [
-                (to, label, results_for(view, blocking)) for to, label, blocking in next_steps(case)
+                (to, label, results_for(view, blocking))
+                for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage))
             ]
             if writable
             else [],
@@ -181,8 +168,8 @@ def _back(case: Any) -> HttpResponse:
 @login_required
 @require_POST
 def party_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _case(request, case_id)
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     form = f.PartyForm(request.POST)
     if (
         form.is_valid()
@@ -191,15 +178,15 @@ def party_add(request: HttpRequest, case_id: str) -> HttpResponse:
     ):
         messages.success(request, "已登记当事人。")
         return _back(case)
-    _form_errors(request, form)
+    form_errors(request, form)
     return _back(case)
 
 
 @login_required
 @require_POST
 def approval_request(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _case(request, case_id)
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     form = f.ApprovalRequestForm(request.POST)
     if (
         form.is_valid()
@@ -210,24 +197,20 @@ def approval_request(request: HttpRequest, case_id: str) -> HttpResponse:
     ):
         messages.success(request, "已提请审批。")
         return _back(case)
-    _form_errors(request, form)
+    form_errors(request, form)
     return _back(case)
 
 
 @login_required
 @require_POST
 def approval_decide(request: HttpRequest, approval_id: str) -> HttpResponse:
-    officer = _officer(request)
-    try:
-        approval = cs.approval_get_for(officer, approval_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    officer = current_officer(request)
+    approval = or_404(lambda: cs.approval_get_for(officer, approval_id))
     form = f.DecisionForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return _back(approval.case)
-    if not officer.check_password(form.cleaned_data["password"]):
-        messages.error(request, "密码不正确，未签署。")
+    if not password_ok(request, form.cleaned_data["password"]):
         return _back(approval.case)
     service = (
         services.approval_grant if form.cleaned_data["decision"] == "grant" else services.approval_reject
@@ -251,8 +234,8 @@ def approval_decide(request: HttpRequest, approval_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_advance(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _case(request, case_id)
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     form = f.AdvanceForm(request.POST)
     if form.is_valid():
         done = attempt(
@@ -261,15 +244,15 @@ def case_advance(request: HttpRequest, case_id: str) -> HttpResponse:
         if done is not None:
             messages.success(request, f"案件已进入「{Stage(done.to_stage).label}」阶段。")
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return _back(case)
 
 
 @login_required
 @require_POST
 def application_event(request: HttpRequest, case_id: str) -> HttpResponse:
-    officer = _officer(request)
-    case = _case(request, case_id)
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
     form = f.ApplicationEventForm(request.POST)
     if form.is_valid():
         items = [line.strip() for line in form.cleaned_data["items"].splitlines() if line.strip()]
@@ -287,15 +270,8 @@ def application_event(request: HttpRequest, case_id: str) -> HttpResponse:
         if done is not None:
             messages.success(request, f"已记录：{done.get_kind_display()}。")
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return _back(case)
-
-
-def _form_errors(request: HttpRequest, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else str(error))
 
 
 # ---------------------------------------------------------------- complaints
@@ -309,7 +285,7 @@ def _complaints_for(officer: Officer) -> Any:
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     form = f.ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         complaint = attempt(
@@ -331,7 +307,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_detail(request: HttpRequest, complaint_id: str) -> HttpResponse:
-    officer = _officer(request)
+    officer = current_officer(request)
     try:
         complaint = _complaints_for(officer).get(public_id=parse_uuid(complaint_id))
     except (Complaint.DoesNotExist, DomainError) as exc:

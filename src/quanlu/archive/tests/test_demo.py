@@ -5,7 +5,7 @@ from __future__ import annotations
 from quanlu.archive import demo as archive_demo
 from quanlu.archive.models import Dossier, DossierStatus
 from quanlu.cases.models import Stage
-from quanlu.core import demo
+from quanlu.demo import loader as demo
 from quanlu.ledger.models import Event
 
 

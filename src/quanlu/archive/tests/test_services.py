@@ -9,7 +9,6 @@ from pathlib import Path
 import bagit as bagit_python
 import pytest
 
-from quanlu.archive import services
 from quanlu.archive.package import package_bag_info, verify_package
 from quanlu.archive.services import package_write
 from quanlu.blobs.services import blob_store_bytes
@@ -99,7 +98,7 @@ def test_a_package_whose_event_cannot_be_recorded_is_removed(world, blobs, tmp_p
     def failing(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "record_event", failing)
+    monkeypatch.setattr("quanlu.archive.services.packages.record_event", failing)
     with pytest.raises(RuntimeError):
         package_write(
             actor=world.archivist, target_dir=tmp_path / "pkg", items=items_for(blobs), bag_info=INFO

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from quanlu.blobs import store as store_module
+from quanlu.blobs import pump as pump_module
 from quanlu.blobs.store import LocalBlobStore
 
 HOUR = 3600
@@ -88,7 +88,7 @@ def test_a_full_disk_cuts_the_request_off_a_resumable_upload_which_resumes_later
     partial = store.partial(uuid.uuid4().hex)
     partial.create()
     assert partial.append([b"x" * 100], offset=0, length=300) == 100
-    real = store_module._write_all
+    real = pump_module._write_all
     calls = {"n": 0}
 
     def full(fd, data):
@@ -96,7 +96,7 @@ def test_a_full_disk_cuts_the_request_off_a_resumable_upload_which_resumes_later
         real(fd, data[: len(data) // 2])  # some bytes made it to the disk, then none would
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(store_module, "_write_all", full)
+    monkeypatch.setattr(pump_module, "_write_all", full)
     chunk = b"y" * 100
     source = memoryview(chunk)
     taken = {"at": 0}
@@ -112,7 +112,7 @@ def test_a_full_disk_cuts_the_request_off_a_resumable_upload_which_resumes_later
     assert exc.value.errno == errno.ENOSPC
     assert calls["n"] == 1
     assert partial.offset() == 100  # nothing of the request is kept
-    monkeypatch.setattr(store_module, "_write_all", real)
+    monkeypatch.setattr(pump_module, "_write_all", real)
     assert partial.append([chunk, b"z" * 100], offset=100, length=300) == 300
     writer = partial.seal()
     assert store.local_path(writer.commit().sha256).read_bytes() == b"x" * 100 + chunk + b"z" * 100

@@ -240,10 +240,10 @@ class _SocketBody:
 
 @needs_splice
 def test_a_body_spliced_from_a_socket_is_written_and_hashed_exactly(tmp_path):
-    import quanlu.blobs.store as store_module
+    from quanlu.blobs.pump import HASH_SPAN
 
     store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
-    data = os.urandom(2 * store_module.HASH_SPAN + 12_345)  # several spans, the last one short
+    data = os.urandom(2 * HASH_SPAN + 12_345)  # several spans, the last one short
     client, server = _tcp_pair()
     with client, server, store.writer() as writer:
         sender = _send(client, data)

@@ -23,10 +23,10 @@ def test_a_case_is_found_by_number_or_id_and_nothing_else(world):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["check", "nope"], "未找到案件：nope"),
+        (["check", "nope"], "没有案号或标识为 nope 的案件"),
         (["archive", "status", "nope"], "没有案号或标识为 nope 的案件"),
         (["media", "list", "--case", "nope"], "没有案号或标识为 nope 的案件"),
-        (["documents", "list", "--case", "nope"], "找不到案件：nope"),
+        (["documents", "list", "--case", "nope"], "没有案号或标识为 nope 的案件"),
     ],
 )
 def test_commands_name_an_unknown_case_in_chinese(world, argv, message):

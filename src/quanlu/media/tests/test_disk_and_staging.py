@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.core.management import call_command
 from django.test import Client
 
+from quanlu.blobs import pump as pump_module
 from quanlu.blobs import store as store_module
 from quanlu.blobs.models import Blob
 from quanlu.blobs.store import get_store
@@ -18,21 +19,20 @@ from quanlu.core import jobs
 from quanlu.core.errors import StorageFull
 from quanlu.media import services
 from quanlu.media.models import MediaRecord, Upload
-from quanlu.media.tests.helpers import ago, video
-from quanlu.media.tests.test_http import bearer, meta, nothing_stored, tus_headers, upload
+from quanlu.media.tests.helpers import ago, bearer, meta, nothing_stored, tus_headers, upload, video
 
 FULL = "服务器存储空间已满"
 
 
 def _disk_fills_up(monkeypatch):
     """The next write reaches the disk in part, then ENOSPC: what write(2) does."""
-    real = store_module._write_all
+    real = pump_module._write_all
 
     def full(fd, data):
         real(fd, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(store_module, "_write_all", full)
+    monkeypatch.setattr(pump_module, "_write_all", full)
     return real
 
 
@@ -90,7 +90,7 @@ def test_a_full_disk_during_a_tus_chunk_is_a_507_that_keeps_nothing_of_the_chunk
     assert head["Upload-Offset"] == str(half)  # no half-written chunk
     assert Upload.objects.get().status == "open"
     # Space freed: the client resumes where it was.
-    monkeypatch.setattr(store_module, "_write_all", real)
+    monkeypatch.setattr(pump_module, "_write_all", real)
     done = _patch(url, auth, half, data[half:])
     assert done.status_code == 204
     assert str(MediaRecord.objects.get().public_id) == done["Quanlu-Record"]

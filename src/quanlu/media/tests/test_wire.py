@@ -15,7 +15,8 @@ from gunicorn.http.body import Body as GunicornBody
 from gunicorn.http.body import LengthReader
 from gunicorn.http.unreader import SocketUnreader
 
-from quanlu.blobs.store import PIPE_SIZE, BlobWriter, LocalBlobStore
+from quanlu.blobs.pump import PIPE_SIZE
+from quanlu.blobs.store import BlobWriter, LocalBlobStore
 from quanlu.media import multipart
 from quanlu.media.wire import Body
 
@@ -91,7 +92,7 @@ def _parse(body: Body, store: LocalBlobStore) -> tuple[dict[str, str], BlobWrite
 @pytest.mark.parametrize("span", [1, None])
 def test_a_spliced_file_part_ends_exactly_at_its_boundary(tmp_path, monkeypatch, span):
     if span is not None:  # look for the boundary after every splice, not every few MB
-        monkeypatch.setattr("quanlu.blobs.store.HASH_SPAN", span)
+        monkeypatch.setattr("quanlu.blobs.pump.HASH_SPAN", span)
     store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
     # Bytes that look like the start of the delimiter, and a delimiter cut in two
     # by the pieces the client sends (so by the splices): the file ends only at the

@@ -2,6 +2,10 @@ from typing import Any
 
 from django import template
 
+from quanlu.access.selectors import content_view
+from quanlu.org.models import Officer
+from quanlu.records.selectors import current_version, document_missing, documents_of_case
+
 register = template.Library()
 
 
@@ -14,10 +18,6 @@ def get_item(mapping: Any, key: str) -> Any:
 def case_documents(context: Any, case: Any) -> list[dict[str, Any]]:
     """The case's documents with their state, for the case page; a marked one the
     reader may not read carries its mark (``withheld``)."""
-    from quanlu.access.selectors import content_view
-    from quanlu.org.models import Officer
-    from quanlu.records.selectors import current_version, document_missing, documents_of_case
-
     user = getattr(context.get("request"), "user", None)
     view = content_view(user if isinstance(user, Officer) else None, cases=[case])
     rows = []

@@ -7,11 +7,30 @@ from typing import Any
 
 from django import template
 
+from quanlu.cases.models import Case
+from quanlu.media.selectors import exemptions_of
+from quanlu.records.models import Document
 from quanlu.records.selectors import documents_of_case
+from quanlu.rulebooks.evaluator import Status, evaluate, rulebook_for
 from quanlu.rulebooks.forms import ExemptionForm
-from quanlu.rulebooks.selectors import exemption_rows
+from quanlu.rulebooks.providers import gather
 
 register = template.Library()
+
+
+def exemption_rows(case: Case) -> list[dict[str, Any]]:
+    """Each exemption with the step's document and its written reason, for showing."""
+    rows = list(exemptions_of(case))
+    uids = {e.document_uid for e in rows} | {e.written_reason_uid for e in rows if e.written_reason_uid}
+    docs = {d.public_id: d for d in Document.objects.filter(case=case, public_id__in=uids)}
+    return [
+        {
+            "exemption": e,
+            "document": docs.get(e.document_uid),
+            "written_reason": docs.get(e.written_reason_uid) if e.written_reason_uid else None,
+        }
+        for e in rows
+    ]
 
 
 @register.inclusion_tag("rulebooks/_exemptions_card.html", takes_context=True)
@@ -31,12 +50,10 @@ def case_exemptions_card(context: Any) -> dict[str, Any]:
 def case_compliance_card(context: Any) -> dict[str, Any]:
     """Every rule of the case's rulebook with its finding: breaches first (blocking,
     then warnings), the rest folded away."""
-    from quanlu.rulebooks.evaluator import Status, evaluate, rulebook_for
-
     case = context["case"]
     results = context.get("compliance")
     if results is None:
-        results = evaluate(case)
+        results = evaluate(gather(case))
     unmet = sorted((r for r in results if r.status == Status.UNMET), key=lambda r: r.rule.severity != "block")
     return {
         "case": case,

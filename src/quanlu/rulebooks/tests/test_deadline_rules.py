@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from quanlu.rulebooks.evaluator import Status, evaluate
+from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.tests.walk import Walk
 from quanlu.supervision.models import Alert, Deadline
 from quanlu.supervision.services import deadlines_sweep, deadlines_sync
@@ -15,7 +16,7 @@ from quanlu.testing import factories as f
 
 
 def by_rule(case):
-    return {r.rule.id: r for r in evaluate(case)}
+    return {r.rule.id: r for r in evaluate(gather(case))}
 
 
 def test_each_correction_order_gets_its_recheck_deadline_and_alerts(db):

@@ -9,6 +9,7 @@ from quanlu.cases import services as cases
 from quanlu.cases.models import Stage
 from quanlu.core.errors import InvalidInput, Refused
 from quanlu.rulebooks.evaluator import Status, evaluate
+from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.tests.walk import Walk, hours_ago, yesterday
 from quanlu.testing import factories as f
 
@@ -97,7 +98,7 @@ def test_an_exemption_without_written_reason_is_enough_except_in_004(db, ruleboo
     else:
         walk.b.exempt(sampling, "sampling")
     walk.move(Stage.DECISION)
-    result = {r.rule.id: r for r in evaluate(walk.case)}["av.sampling"]
+    result = {r.rule.id: r for r in evaluate(gather(walk.case))}["av.sampling"]
     assert result.status == Status.MET
     assert "不适宜音像记录" in result.outcome.message
 
@@ -106,7 +107,7 @@ def test_004_refuses_an_exemption_whose_written_reason_is_not_signed(db):
     walk = walk_to(R004, Stage.INVESTIGATION)
     sampling = walk.make("sampling_list")
     unsigned = walk.b.make("av_exemption_reason", sign=False, activity="sampling")
-    from quanlu.rulebooks.services import exemption_record
+    from quanlu.media.services import exemption_record
 
     with pytest.raises(Exception, match="尚未签署完毕"):
         exemption_record(
@@ -295,7 +296,7 @@ def test_a_case_on_a_complaint_carries_the_complaint_record(db, rulebook):
     if walk.have("init.approval") and rulebook == R002:
         w.grant_gate(walk.case, "initiation")
     walk.move(Stage.INVESTIGATION)
-    result = {r.rule.id: r for r in evaluate(walk.case)}["init.complaint_recorded"]
+    result = {r.rule.id: r for r in evaluate(gather(walk.case))}["init.complaint_recorded"]
     assert "电话" in result.outcome.message
 
 
@@ -406,7 +407,7 @@ def test_enforcement_before_the_demand_notice_is_served_and_overdue_is_refused(d
         served_at=hours_ago(30),
     )
     walk.b.scan("court_enforcement_application")
-    result = {r.rule.id: r for r in evaluate(walk.case)}["enf.demand_notice"]
+    result = {r.rule.id: r for r in evaluate(gather(walk.case))}["enf.demand_notice"]
     assert result.status == Status.MET
     assert "enf.demand_notice" not in walk.attempt(Stage.ARCHIVING, reason="终止")
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from quanlu.cases import services
 from quanlu.cases.models import Stage
+from quanlu.core.errors import Refused
 from quanlu.ledger.models import Event
 from quanlu.org.services import api_token_create
 from quanlu.rulebooks.coverage import all_coverage
 from quanlu.rulebooks.evaluator import Status, evaluate, gate
+from quanlu.rulebooks.providers import gather
 from quanlu.testing import factories as f
 
 
@@ -21,7 +23,7 @@ def by_rule(results):
 
 
 def test_every_result_explains_itself(world):
-    results = evaluate(world.open_case())
+    results = evaluate(gather(world.open_case()))
     assert results
     for r in results:
         d = r.as_dict()
@@ -33,14 +35,14 @@ def test_every_result_explains_itself(world):
 
 
 def test_an_unreached_gate_is_not_a_breach_but_says_what_it_needs(world):
-    r = by_rule(evaluate(world.open_case()))["dec.head_approval"]
+    r = by_rule(evaluate(gather(world.open_case())))["dec.head_approval"]
     assert r.status == Status.NOT_APPLICABLE
     assert "进入前须满足" in r.outcome.message
 
 
 def test_gate_judges_the_rules_of_entered_stages_and_the_target(world):
     case = world.open_case()
-    ids = {r.rule.id for r in gate(case, Stage.INVESTIGATION)}
+    ids = {r.rule.id for r in gate(gather(case), Stage.INVESTIGATION)}
     assert "init.approval" in ids
     assert "dec.head_approval" not in ids
 
@@ -102,7 +104,7 @@ rules:
             w.open_case()
         case = w.open_case(kind="inspection")
         w.advance(case, Stage.INVESTIGATION)  # this regime asks nothing before investigation
-        with pytest.raises(services.Refused) as exc:
+        with pytest.raises(Refused) as exc:
             w.advance(case, Stage.DECISION)
         assert exc.value.findings[0].rulebook == "test_sixth"
     finally:
@@ -211,7 +213,7 @@ def test_the_supplementary_deadline_rule_is_met_unmet_or_pending(db, rulebook):
     fresh = services._case_open(
         actor=w.officer, emergency=True, emergency_reason="证据可能灭失", **f.CASE_DEFAULTS
     )
-    assert by_rule(evaluate(fresh))["init.supplementary_deadline"].status == Status.NOT_APPLICABLE
+    assert by_rule(evaluate(gather(fresh)))["init.supplementary_deadline"].status == Status.NOT_APPLICABLE
     late = services._case_open(
         actor=w.officer,
         at=timezone.now() - dt.timedelta(hours=25),
@@ -219,8 +221,8 @@ def test_the_supplementary_deadline_rule_is_met_unmet_or_pending(db, rulebook):
         emergency_reason="证据可能灭失",
         **f.CASE_DEFAULTS,
     )
-    r = by_rule(evaluate(late))["init.supplementary_deadline"]
+    r = by_rule(evaluate(gather(late)))["init.supplementary_deadline"]
     assert r.status == Status.UNMET
     assert "已逾期" in r.outcome.message
     w.grant_gate(fresh, "initiation")
-    assert by_rule(evaluate(fresh))["init.supplementary_deadline"].status == Status.MET
+    assert by_rule(evaluate(gather(fresh)))["init.supplementary_deadline"].status == Status.MET

@@ -188,13 +188,13 @@ def test_bad_rules_of_the_record_kinds_are_refused_naming_file_and_rule(tmp_path
 
 
 def test_every_kind_has_an_evaluator_and_is_used_by_a_rulebook():
-    from quanlu.rulebooks.evaluator import _DEADLINES, _EVALUATORS, _ensure_kinds_loaded
+    from quanlu.rulebooks import evaluator  # noqa: F401  (registers every judge)
+    from quanlu.rulebooks.judgement import DEADLINE_MAKERS, JUDGES
     from quanlu.rulebooks.loader import known_kinds
 
-    _ensure_kinds_loaded()
     used = {r.kind for versions in all_rulebooks().values() for b in versions for r in b.rules}
     for kind in known_kinds():
-        assert kind in _EVALUATORS or kind in _DEADLINES, kind
+        assert kind in JUDGES or kind in DEADLINE_MAKERS, kind
         assert kind in used, f"{kind} is used by no rulebook"
 
 

@@ -15,6 +15,7 @@ from quanlu.core.errors import Finding, Refused
 from quanlu.records import services as records
 from quanlu.records.sample import Staff
 from quanlu.rulebooks.evaluator import Status, evaluate, gate, rulebook_for
+from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.sample import Builder, satisfy
 from quanlu.testing import factories as f
 from quanlu.testing.factories import World
@@ -91,19 +92,19 @@ class Walk:
 
     def move(self, to_stage: str, reason: str = "") -> None:
         satisfy(self.case, to_stage, self.b)
-        blocking = [(r.rule.id, r.outcome.message) for r in gate(self.case, to_stage) if r.blocking]
+        blocking = [(r.rule.id, r.outcome.message) for r in gate(gather(self.case), to_stage) if r.blocking]
         assert not blocking, blocking
         transition = cases.case_advance(
             actor=self.w.officer, case=self.case, to_stage=to_stage, reason=reason
         )
         self.case.refresh_from_db()
         assert self.case.stage == to_stage
-        self.warned |= {r.rule.id for r in gate(self.case, to_stage) if r.status == Status.UNMET}
+        self.warned |= {r.rule.id for r in gate(gather(self.case), to_stage) if r.status == Status.UNMET}
         assert transition.to_stage == to_stage
 
     def no_blocking_breach(self) -> None:
         """Every rule of the stages entered so far holds (warnings aside)."""
-        breaches = [(r.rule.id, r.outcome.message) for r in evaluate(self.case) if r.blocking]
+        breaches = [(r.rule.id, r.outcome.message) for r in evaluate(gather(self.case)) if r.blocking]
         assert not breaches, breaches
 
     # ---------------------------------------------------------------- shorthand

@@ -12,7 +12,7 @@ from quanlu.core.errors import Finding, NotFound, Refused
 from quanlu.records.catalogue import Citation as CatalogueCitation
 from quanlu.rulebooks.loader import citation_label, get_rulebook
 from quanlu.testing.factories import R004
-from quanlu.web.feedback import attempt
+from quanlu.web.pages import attempt
 from quanlu.web.templatetags.web_tags import citation
 
 BOOK = get_rulebook(R004)

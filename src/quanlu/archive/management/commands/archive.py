@@ -18,28 +18,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from quanlu.archive import bagit
+from quanlu.archive.dossier import blocking, missing
 from quanlu.archive.package import verify_package
-from quanlu.core.errors import DomainError
-
-
-def _case(ref: str) -> Any:
-    from quanlu.cases.selectors import case_by_ref
-
-    case = case_by_ref(ref)
-    if case is None:
-        raise CommandError(f"没有案号或标识为 {ref} 的案件。")
-    return case
-
-
-def _officer(username: str | None) -> Any:
-    if not username:
-        return None
-    from quanlu.org.models import Officer
-
-    officer = Officer.objects.filter(username=username).first()
-    if officer is None:
-        raise CommandError(f"没有用户名为 {username} 的人员。")
-    return officer
+from quanlu.archive.selectors import current_dossier
+from quanlu.archive.services import dossier_assemble, dossier_export, dossier_seal
+from quanlu.cases.cli import case_named, officer_named
+from quanlu.core.errors import Conflict, DomainError, Refused
+from quanlu.ledger.models import Key
 
 
 def _db_keys(directory: str) -> tuple[str, ...]:
@@ -47,8 +32,6 @@ def _db_keys(directory: str) -> tuple[str, ...]:
     path = Path(directory) / "data" / "账本" / "checkpoint.txt"
     try:
         origin = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        from quanlu.ledger.models import Key
-
         return tuple(
             Key.objects.filter(log__origin=origin, algorithm="ed25519").values_list("vkey", flat=True)
         )
@@ -137,20 +120,12 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def _export(self, options: dict[str, Any]) -> None:
-        from quanlu.archive.selectors import current_dossier
-        from quanlu.archive.services import dossier_export
-        from quanlu.core.errors import Conflict
-
-        case = _case(options["case"])
-        actor = _officer(options.get("as_user"))
+        case = case_named(options["case"])
+        actor = officer_named(options.get("as_user"))
         dossier = current_dossier(case)
         if dossier is None:
-            from quanlu.archive.dossier import blocking
-
             lacking = blocking(case) if case.stage == "archiving" else []
             if lacking:
-                from quanlu.core.errors import Refused
-
                 raise Refused(
                     "案件记录不全，不能导出：" + "；".join(m.message for m in lacking),
                     [m.finding for m in lacking],
@@ -164,10 +139,7 @@ class Command(BaseCommand):
         )
 
     def _status(self, options: dict[str, Any]) -> None:
-        from quanlu.archive.dossier import missing
-        from quanlu.archive.selectors import current_dossier
-
-        case = _case(options["case"])
+        case = case_named(options["case"])
         dossier = current_dossier(case)
         found = missing(case) if case.stage == "archiving" else []
         deadline = case.deadlines.filter(kind="archive").first()
@@ -211,11 +183,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'缺少' if m.blocking else '提示'}：{m.message}（{m.finding.article}）")
 
     def _seal(self, options: dict[str, Any]) -> None:
-        from quanlu.archive.selectors import current_dossier
-        from quanlu.archive.services import dossier_assemble, dossier_seal
-
-        case = _case(options["case"])
-        actor = _officer(options["as_user"])
+        case = case_named(options["case"])
+        actor = officer_named(options["as_user"])
+        if actor is None:
+            raise CommandError("封卷须用 --as 指明档案管理人员。")
         dossier = current_dossier(case)
         if dossier is None or (dossier.status == "assembled" and options.get("retention")):
             dossier = dossier_assemble(

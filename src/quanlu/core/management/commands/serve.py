@@ -12,9 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.core.wsgi import get_wsgi_application
 from gunicorn.app.base import BaseApplication
-
-from quanlu.config.wsgi import application
 
 log = logging.getLogger("quanlu.jobs")
 
@@ -92,6 +91,9 @@ class JobRunner:
 class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
+        # Built here, in the master before it forks, as quanlu.config.wsgi would: `quanlu`
+        # has already set the umask and the settings module that file sets for other servers.
+        self.application = get_wsgi_application()
         super().__init__()
 
     def load_config(self) -> None:
@@ -99,7 +101,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return application
+        return self.application
 
 
 class Command(BaseCommand):

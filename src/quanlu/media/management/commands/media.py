@@ -11,20 +11,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from quanlu.cases.models import Case
-from quanlu.cases.selectors import case_by_ref
+from quanlu.cases.cli import case_named
 from quanlu.core.errors import DomainError
 from quanlu.devices.models import Device
 from quanlu.media.docking import import_device
 from quanlu.media.models import MediaRecord
 from quanlu.media.services import uploads_clean
-
-
-def _case(ref: str) -> Case:
-    case = case_by_ref(ref)
-    if case is None:
-        raise CommandError(f"没有案号或标识为 {ref} 的案件。")
-    return case
 
 
 class Command(BaseCommand):
@@ -59,7 +51,7 @@ class Command(BaseCommand):
             "agency__code", "captured_start", "id"
         )
         if options.get("case"):
-            qs = qs.filter(case=_case(options["case"]))
+            qs = qs.filter(case=case_named(options["case"]))
         rows = []
         for r in qs:
             rows.append(
@@ -100,7 +92,7 @@ class Command(BaseCommand):
         device = Device.objects.select_related("agency").filter(device_no=options["device"]).first()
         if device is None:
             raise CommandError(f"没有编号为 {options['device']} 的设备。")
-        case = _case(options["case"]) if options.get("case") else None
+        case = case_named(options["case"]) if options.get("case") else None
         try:
             results = import_device(directory=Path(options["directory"]), device=device, case=case)
         except DomainError as exc:

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quanlu.cases.models import Case
-from quanlu.cases.selectors import case_by_ref
+from quanlu.cases.cli import case_named
 from quanlu.core.errors import DomainError
 from quanlu.core.validation import parse_uuid
 from quanlu.records.api import render_bytes
@@ -51,7 +50,7 @@ class Command(BaseCommand):
             "case__opened_at", "created_at", "id"
         )
         if options.get("case"):
-            qs = qs.filter(case=self._case(options["case"]))
+            qs = qs.filter(case=case_named(options["case"]))
         rows = []
         for doc in qs:
             version = current_version(doc)
@@ -81,12 +80,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{r['id']} {r['case_number']:<18} {r['title']} {r['number']} v{r['version']} {state}"
             )
-
-    def _case(self, value: str) -> Case:
-        case = case_by_ref(value)
-        if case is None:
-            raise CommandError(f"找不到案件：{value}")
-        return case
 
     def _render(self, options: dict[str, Any]) -> None:
         try:

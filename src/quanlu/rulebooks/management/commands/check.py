@@ -15,26 +15,9 @@ from django.core.management.commands.check import Command as SystemCheckCommand
 
 from quanlu.access.redaction import result_dict, results_for
 from quanlu.access.selectors import content_view
-from quanlu.cases.models import Case
-from quanlu.cases.selectors import case_by_ref
-from quanlu.org.models import Officer
+from quanlu.cases.cli import case_named, officer_named
 from quanlu.rulebooks.evaluator import STATUS_LABELS, Status, evaluate, rulebook_for
-
-
-def _reader(username: str | None) -> Officer | None:
-    if not username:
-        return None
-    officer = Officer.objects.filter(username=username).first()
-    if officer is None:
-        raise CommandError(f"没有用户名为 {username} 的人员。")
-    return officer
-
-
-def find_case(ref: str) -> Case:
-    case = case_by_ref(ref)
-    if case is None:
-        raise CommandError(f"未找到案件：{ref}（可用案号或标识）")
-    return case
+from quanlu.rulebooks.providers import gather
 
 
 class Command(SystemCheckCommand):
@@ -82,11 +65,11 @@ class Command(SystemCheckCommand):
         return True
 
     def check_case(self, ref: str, options: dict[str, Any]) -> None:
-        case = find_case(ref)
-        results = evaluate(case)
+        case = case_named(ref)
+        results = evaluate(gather(case))
         # The shell is no content reader: findings quoting a marked record show its mark
         # only, unless run --as someone the one content rule lets read it.
-        view = content_view(_reader(options.get("as_user")), cases=[case])
+        view = content_view(officer_named(options.get("as_user")), cases=[case])
         shown = results_for(view, results)
         if options["format"] == "json":
             body = {

@@ -1,0 +1,135 @@
+"""Export: a closed case's sealed dossier as a BagIt 1.0 package with its ledger
+events, inclusion proofs and signed checkpoints."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from quanlu.archive import dossier as plans
+from quanlu.archive import events, exporting
+from quanlu.archive.bagwriter import PayloadFile
+from quanlu.archive.models import Dossier, DossierStatus, PackageExport
+from quanlu.archive.package import package_bag_info
+from quanlu.archive.services.common import _blob_file, _integrate, _require_archivist, _write_bag, log
+from quanlu.blobs.models import Blob
+from quanlu.blobs.store import get_store
+from quanlu.cases.models import Case, Stage
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
+from quanlu.ledger.services import record_event
+from quanlu.org.models import Officer
+
+LEDGER_PREFIX = plans.LEDGER_DIR
+
+
+def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str | Path) -> PackageExport:
+    """Write the sealed dossier of a closed case as a BagIt 1.0 package at ``target_dir``
+    (which must not exist). ``actor`` None is the operator at the command line."""
+    case = Case.objects.select_related("agency").get(pk=dossier.case_id)
+    dossier = Dossier.objects.select_related("case", "agency").get(pk=dossier.pk)
+    _check_exportable(actor, case, dossier)
+    target = Path(target_dir).absolute()
+    items = list(dossier.items.order_by("position"))
+    blobs = Blob.objects.in_bulk([i.sha256 for i in items])
+    store = get_store()
+    for i in items:
+        path = store.local_path(i.sha256)
+        if i.sha256 not in blobs or path is None or not path.is_file():
+            raise Conflict(f"「{i.title}」的内容不在存储中，不能导出。", code="blob_missing")
+    try:
+        _integrate()
+    except Exception:
+        log.exception("archive: integrating before an export failed; using the latest checkpoint")
+    ledger = exporting.ledger_files(case, dossier)
+    if not target.parent.is_dir():
+        raise InvalidInput(f"目标位置的上级目录 {target.parent} 不存在。", code="archive_no_parent")
+    if target.exists() or target.is_symlink():
+        raise Conflict(f"目标位置 {target} 已存在，不会覆盖。", code="archive_target_exists")
+    files = [_blob_file(blobs[i.sha256], store.local_path(i.sha256), i.bag_path) for i in items]
+    # The ledger files are made here, small: written straight into the bag, hashed as written.
+    files += [PayloadFile(None, f"{LEDGER_PREFIX}/{rel}", data=data) for rel, data in ledger.files.items()]
+    closed = timezone.localtime(case.closed_at).date().isoformat() if case.closed_at else ""
+    info = package_bag_info(
+        source_organization=case.agency.name,
+        archive_number=dossier.archive_number,
+        case_number=case.number,
+        retention=dossier.retention,
+        case_closed_date=closed,
+        extra=[
+            ("External-Description", dossier.title),
+            ("Internal-Sender-Identifier", str(dossier.public_id)),
+            ("Ledger-Checkpoint", f"{ledger.origin} {ledger.size} {ledger.root}"),
+        ],
+    )
+    written = _write_bag(
+        target, files, info, tag_files={"verify_package.py": exporting.standalone_verifier()}
+    )
+    try:
+        exporting.check_written(written, ledger.vkeys)
+        with transaction.atomic():
+            export = PackageExport.objects.create(
+                dossier=dossier,
+                path=str(written.path),
+                exported_by=actor,
+                exported_at=timezone.now(),
+                files=written.files,
+                bytes=written.bytes,
+                payload_oxum=written.payload_oxum,
+                checkpoint_size=ledger.size,
+                checkpoint_root=ledger.root,
+                seal=written.seal,
+            )
+            record_event(
+                type=events.PACKAGE_EXPORTED,
+                actor=actor,
+                agency=case.agency,
+                case_uid=case.public_id,
+                at=export.exported_at,
+                payload={
+                    "export": export.public_id,
+                    "dossier": dossier.public_id,
+                    "archive_number": dossier.archive_number,
+                    "target": written.path.name,
+                    "via": "cli" if actor is None else "archivist",
+                    "payload_oxum": written.payload_oxum,
+                    "bag_size": written.bag_size,
+                    "checkpoint": {"origin": ledger.origin, "size": ledger.size, "root": ledger.root},
+                    "events": ledger.events,
+                    "seal": written.seal,
+                },
+                rows=[export],
+            )
+    except BaseException:
+        shutil.rmtree(written.path, ignore_errors=True)
+        raise
+    return export
+
+
+def _check_exportable(actor: Officer | None, case: Case, dossier: Dossier) -> None:
+    """Only the sealed, undisposed dossier of a closed case is exported, by its agency's
+    archivist allowed to read every marked record in it (or by the operator)."""
+    if actor is not None:
+        _require_archivist(actor, case, "导出档案包")
+        # The package carries every record's content: the exporter must be allowed to read
+        # each marked one (the one rule of quanlu.access; the archivist's role is in it).
+        from quanlu.access.selectors import CONTENT_DENIED, content_view
+
+        sources = dossier.items.exclude(source_uid=None).values_list("source_uid", flat=True)
+        if content_view(actor, cases=[case]).withheld_any(sources) is not None:
+            raise PermissionDenied(CONTENT_DENIED, code="confidential")
+    if not dossier.sealed:
+        lacking = plans.blocking(case) if case.stage == Stage.ARCHIVING else []
+        if lacking:
+            raise Refused(
+                "案件记录不全，不能导出：" + "；".join(m.message for m in lacking),
+                [m.finding for m in lacking],
+                code="dossier_incomplete",
+            )
+        raise Conflict("案卷尚未封卷归档，不能导出档案包。", code="not_sealed")
+    if dossier.status == DossierStatus.DISPOSED:
+        raise Conflict("该案卷已按期销毁，只保留目录和摘要，不能导出。", code="disposed")
+    if case.stage != Stage.CLOSED:
+        raise Conflict("案件尚未结案，不能导出档案包。", code="case_open")
