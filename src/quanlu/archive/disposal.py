@@ -12,6 +12,8 @@ from quanlu.archive.models import Dossier, DossierItem, DossierStatus, Retention
 from quanlu.archive.selectors import active_holds
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import Finding
+from quanlu.media.models import MediaRecord
+from quanlu.records.models import Signature, Version
 
 
 def disposal_refusals(dossier: Dossier, *, today: dt.date | None = None) -> list[Finding]:
@@ -40,8 +42,6 @@ def disposal_refusals(dossier: Dossier, *, today: dt.date | None = None) -> list
 def case_blobs(case: Case, dossier: Dossier) -> dict[str, str]:
     """sha256 → title of every stored content of the case: the dossier's files, every
     version's renderings and files, signature images, media and their posters."""
-    from quanlu.media.models import MediaRecord
-    from quanlu.records.models import Signature, Version
 
     found: dict[str, str] = {}
     for item in dossier.items.all():
@@ -61,8 +61,6 @@ def case_blobs(case: Case, dossier: Dossier) -> dict[str, str]:
 
 def shared_elsewhere(shas: set[str], case: Case) -> set[str]:
     """The contents also used by something outside this case (never disposed with it)."""
-    from quanlu.media.models import MediaRecord
-    from quanlu.records.models import Signature, Version
 
     shared: set[str] = set()
     shared |= set(

@@ -14,6 +14,12 @@ from quanlu.archive.bagwriter import WrittenBag
 from quanlu.archive.models import Dossier
 from quanlu.cases.models import Case
 from quanlu.core.errors import Conflict
+from quanlu.ledger import merkle, tlogproof
+from quanlu.ledger.leaves import ENTRY_COLUMNS, entry_from_row
+from quanlu.ledger.models import Event, Key, Leaf, Witness
+from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency
+from quanlu.ledger.tree import StoredTree
+from quanlu.org.selectors import supervisor_of
 
 
 def standalone_verifier() -> bytes:
@@ -54,12 +60,6 @@ class LedgerFiles:
 def ledger_files(case: Case, dossier: Dossier) -> LedgerFiles:
     """The case's events in the agency's log, each with its inclusion proof against the latest
     checkpoint; the checkpoint the dossier was sealed against and a consistency proof to it."""
-    from quanlu.ledger import merkle, tlogproof
-    from quanlu.ledger.leaves import ENTRY_COLUMNS, entry_from_row
-    from quanlu.ledger.models import Event, Key, Leaf, Witness
-    from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency
-    from quanlu.ledger.tree import StoredTree
-    from quanlu.org.selectors import supervisor_of
 
     log_row = log_for_agency(case.agency_id)
     checkpoint = latest_checkpoint(log_row)

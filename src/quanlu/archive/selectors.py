@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from quanlu.access.redaction import withheld_message
 from quanlu.access.selectors import ContentView
 from quanlu.archive.dossier import Missing
 from quanlu.archive.models import (
@@ -27,6 +28,7 @@ from quanlu.cases.models import Case, Stage
 from quanlu.cases.selectors import case_get_for
 from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
+from quanlu.media.models import MediaLink
 from quanlu.org.models import Agency, Officer, Role
 from quanlu.org.selectors import visible_agencies
 
@@ -117,7 +119,6 @@ class ItemSources:
 
 
 def item_sources(items: Sequence[DossierItem]) -> ItemSources:
-    from quanlu.media.models import MediaLink
 
     media = [i for i in items if i.kind == ItemKind.MEDIA and i.source_uid]
     linked: dict[str, str] = {}
@@ -145,7 +146,6 @@ def item_sources(items: Sequence[DossierItem]) -> ItemSources:
 def missing_for(view: ContentView, found: Sequence[Missing]) -> list[Missing]:
     """What the dossier lacks, as one reader may see it: a gap in a marked record they may
     not read (its message names the people its fields list) says so instead."""
-    from quanlu.access.redaction import withheld_message
 
     out = []
     for m in found:

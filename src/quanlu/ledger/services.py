@@ -158,12 +158,15 @@ def anchor_verify(*, actor: Officer | None, text: str | bytes) -> AnchorCheck:
     return result
 
 
-def verification_run(*, actor: Officer | None = None, blobs: bool = True) -> tuple[Verification, Report]:
-    """Run the full verification and keep its result (a row and a ledger event)."""
+def verification_run(
+    *, actor: Officer | None = None, blobs: bool = True, parallel: bool = False
+) -> tuple[Verification, Report]:
+    """Run the full verification and keep its result (a row and a ledger event);
+    ``parallel`` as in ``verify``."""
     from quanlu.ledger.verify import verify
 
     started = timezone.now()
-    report = verify(blobs=blobs)
+    report = verify(blobs=blobs, parallel=parallel)
     problems = [{"kind": p.kind, "message": p.message, **p.item} for p in report.problems]
     with transaction.atomic():
         run = Verification.objects.create(

@@ -15,6 +15,7 @@ from quanlu.archive.checks.base import (
 from quanlu.archive.models import CheckGroup, ItemKind
 from quanlu.blobs.models import Blob
 from quanlu.cases.models import Case
+from quanlu.media.probe import NotMedia, probe
 
 
 @check("GD-3-1", CheckGroup.USABILITY, "信息包中元数据的可读性检测")
@@ -76,7 +77,6 @@ def _pdf_problem(f: SealFile) -> str | None:
 
 @check("GD-3-4", CheckGroup.USABILITY, "内容数据的可读性检测")
 def _readable(inp: SealInput) -> tuple[str, str]:
-    from quanlu.media.probe import NotMedia, probe
 
     problems = []
     pdfs = media = images = 0

@@ -14,6 +14,7 @@ from quanlu.archive.selectors import is_archivist
 from quanlu.blobs.models import Blob
 from quanlu.cases.models import Case
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
+from quanlu.ledger.services import ledger_integrate
 from quanlu.org.models import Officer
 
 log = logging.getLogger("quanlu.archive")
@@ -38,7 +39,6 @@ def _lock_dossier(dossier: Dossier) -> Dossier:
 
 
 def _integrate() -> None:
-    from quanlu.ledger.services import ledger_integrate
 
     ledger_integrate()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from quanlu.access.selectors import CONTENT_DENIED, content_view
 from quanlu.archive import dossier as plans
 from quanlu.archive import events, exporting
 from quanlu.archive.bagwriter import PayloadFile
@@ -115,7 +116,6 @@ def _check_exportable(actor: Officer | None, case: Case, dossier: Dossier) -> No
         _require_archivist(actor, case, "导出档案包")
         # The package carries every record's content: the exporter must be allowed to read
         # each marked one (the one rule of quanlu.access; the archivist's role is in it).
-        from quanlu.access.selectors import CONTENT_DENIED, content_view
 
         sources = dossier.items.exclude(source_uid=None).values_list("source_uid", flat=True)
         if content_view(actor, cases=[case]).withheld_any(sources) is not None:

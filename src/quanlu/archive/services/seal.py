@@ -32,6 +32,8 @@ from quanlu.blobs.services import blob_store_bytes
 from quanlu.cases.models import Case, Stage
 from quanlu.cases.services import deadlines_refresh
 from quanlu.core.errors import Conflict, Finding, Refused
+from quanlu.ledger.models import Pending
+from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer
 
@@ -72,8 +74,6 @@ def archive_number_pattern(dossier: Dossier) -> re.Pattern[str]:
 
 def _ledger_state(case: Case) -> tuple[Any, Any, str, list[str]]:
     """(log, latest checkpoint, its served note, log vkeys) of the case's agency."""
-    from quanlu.ledger.models import Pending
-    from quanlu.ledger.sequencer import checkpoint_note, latest_checkpoint, log_for_agency
 
     log_row = log_for_agency(case.agency_id)
     checkpoint = latest_checkpoint(log_row)

@@ -211,7 +211,7 @@ class Command(BaseCommand):
     def do_verify(self, options: dict[str, Any]) -> None:
         from quanlu.ledger.services import verification_run
 
-        _, report = verification_run(actor=None, blobs=options["blobs"])
+        _, report = verification_run(actor=None, blobs=options["blobs"], parallel=True)
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         else:
