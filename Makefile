@@ -9,7 +9,7 @@ export QUANLU_DATA_DIR ?= $(CURDIR)/var
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,18 +19,40 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP) ## create .venv and install quanlu with its pinned dependencies
 
-system-deps: ## install the Debian packages the browser tests and PDF checks need (when missing)
-	@missing=""; \
+# Debian packages, installed only when missing (apt-get through sudo unless root). Each
+# check is a variable so a test can run the target dry: `make run-deps APT="echo apt-get"`.
+APT ?= apt-get
+SUDO ?= $(if $(filter 0,$(shell id -u)),,sudo)
+FC_LIST ?= fc-list
+LDCONFIG ?= /sbin/ldconfig
+# What the running product needs: the CJK fonts documents are typeset in (fonts-noto-cjk,
+# listed by fontconfig's fc-list), the libraries WeasyPrint loads to render PDF/A (Pango,
+# HarfBuzz's subsetter; its pip wheel bundles none), and Python's venv module.
+RUN_DEPS_MISSING = \
+	command -v $(FC_LIST) >/dev/null || missing="$$missing fontconfig"; \
+	$(FC_LIST) : family 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
+	$(LDCONFIG) -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	$(LDCONFIG) -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || missing="$$missing libharfbuzz-subset0"; \
+	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv";
+# What only the tests need: a browser, PDF rasterising, and LibreOffice for the DOCX checks.
+TEST_DEPS_MISSING = \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
-	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing="$$missing fonts-noto-cjk"; \
-	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui";
+INSTALL_MISSING = \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  $(SUDO) $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) $(APT) install -y -qq $$missing >/dev/null \
+	  || { echo "could not install:$$missing — run: sudo apt-get install$$missing"; exit 1; }; \
 	fi
 
-run: venv ## set up everything, load the demo data and serve on http://127.0.0.1:8000
+run-deps: ## install the Debian packages the running product needs (fonts, Pango), when missing
+	@missing=""; $(RUN_DEPS_MISSING) $(INSTALL_MISSING)
+
+system-deps: ## install the Debian packages the product and its tests need (run-deps + browser, PDF, LibreOffice)
+	@missing=""; $(RUN_DEPS_MISSING) $(TEST_DEPS_MISSING) $(INSTALL_MISSING)
+
+run: run-deps venv ## set up everything, load the demo data and serve on http://127.0.0.1:8000
 	$(BIN)/quanlu migrate --noinput
 	$(BIN)/quanlu demo
 	$(BIN)/quanlu serve
@@ -66,4 +88,4 @@ bench: venv ## run the benchmarks in bench/ (prints ratios against same-run base
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var
 
-.PHONY: help venv system-deps run lint test bench clean
+.PHONY: help venv run-deps system-deps run lint test bench clean

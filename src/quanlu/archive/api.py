@@ -146,7 +146,15 @@ def dossier_out(d: Dossier, *, full: bool = False, officer: Officer | None = Non
             for c in d.checks.all()
         ]
         body["exports"] = [
-            {"id": e.public_id, "at": e.exported_at, "files": e.files, "bytes": e.bytes, "path": e.path}
+            {
+                "id": e.public_id,
+                "at": e.exported_at,
+                "files": e.files,
+                "bytes": e.bytes,
+                "path": e.path,
+                "tar_sha256": e.tar_sha256,
+                "tar_bytes": e.tar_bytes,
+            }
             for e in d.exports.all()
         ]
     return body
@@ -289,6 +297,8 @@ def dossier_export(request: HttpRequest, dossier_id: str) -> Status[dict[str, An
             "payload_oxum": export.payload_oxum,
             "checkpoint_size": export.checkpoint_size,
             "seal": export.seal,
+            "tar_sha256": export.tar_sha256,
+            "tar_bytes": export.tar_bytes,
         },
     )
 

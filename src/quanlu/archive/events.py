@@ -2,6 +2,7 @@ from quanlu.ledger.types import event_type
 
 PACKAGE_WRITTEN = event_type("archive:package:written", "写出档案包")
 PACKAGE_EXPORTED = event_type("archive:package:exported", "导出案卷档案包")
+PACKAGE_DOWNLOADED = event_type("archive:package:downloaded", "下载档案包（浏览器）")
 SETTINGS_CHANGED = event_type("archive:settings:changed", "变更档案设置（全宗号、保管期限）")
 DOSSIER_ASSEMBLED = event_type("archive:dossier:assembled", "组卷")
 DOSSIER_SEALED = event_type("archive:dossier:sealed", "归档封卷（四性检测通过）")

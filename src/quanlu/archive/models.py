@@ -357,6 +357,11 @@ class PackageExport(models.Model):
     checkpoint_size = models.BigIntegerField("检查点树大小")
     checkpoint_root = models.CharField("检查点根哈希", max_length=64)
     seal = models.JSONField("标签清单摘要", default=dict)
+    # The package as the one tar file the archivist downloads (archive/tarstream.py): the
+    # tar is deterministic, so its digest, taken once at export, is that of every download
+    # of the unchanged folder. Empty for exports made before downloads existed.
+    tar_sha256 = models.CharField("下载文件 SHA-256", max_length=64, blank=True, default="")
+    tar_bytes = models.BigIntegerField("下载文件字节数", default=0)
 
     class Meta:
         verbose_name = "档案包导出"

@@ -75,6 +75,8 @@ class DossierExportOut(Schema):
     files: int
     bytes: int
     path: str
+    tar_sha256: str = Field(description="网页下载的 tar 文件（档号.tar）的 SHA-256；早于下载功能的导出为空")
+    tar_bytes: int = Field(description="该 tar 文件的字节数")
 
 
 class DossierOut(Schema):
@@ -160,6 +162,8 @@ class PackageExportOut(Schema):
     payload_oxum: str
     checkpoint_size: int
     seal: dict[str, str] = Field(description="标签清单文件名 → 摘要")
+    tar_sha256: str = Field(description="网页下载的 tar 文件（档号.tar）的 SHA-256；早于下载功能的导出为空")
+    tar_bytes: int = Field(description="该 tar 文件的字节数")
 
 
 class DispositionApprovalOut(Schema):

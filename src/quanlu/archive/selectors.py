@@ -22,6 +22,7 @@ from quanlu.archive.models import (
     DossierStatus,
     ItemKind,
     LegalHold,
+    PackageExport,
     Retention,
 )
 from quanlu.cases.models import Case, Stage
@@ -86,6 +87,22 @@ def archived_at(case: Case) -> dt.datetime | None:
 
 def dossier_list_for(officer: Officer) -> QuerySet[Dossier]:
     return Dossier.objects.filter(agency__in=visible_agencies(officer)).select_related("case", "agency")
+
+
+def export_get_for(officer: Officer, public_id: Any) -> PackageExport:
+    """An export of a dossier the officer may see."""
+    try:
+        uid = parse_uuid(public_id)
+    except Exception as exc:
+        raise NotFound() from exc
+    export = (
+        PackageExport.objects.filter(dossier__in=dossier_list_for(officer), public_id=uid)
+        .select_related("dossier__case", "dossier__agency")
+        .first()
+    )
+    if export is None:
+        raise NotFound()
+    return export
 
 
 def dossier_get_for(officer: Officer, public_id: Any) -> Dossier:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("archive/holds/<str:hold_id>/release/", views.hold_release, name="hold_release"),
     path("archive/dossiers/<str:dossier_id>/seal/", views.seal, name="seal"),
     path("archive/dossiers/<str:dossier_id>/export/", views.export, name="export"),
+    path("archive/exports/<str:export_id>/package.tar", views.package_download, name="package_download"),
     path("archive/dossiers/<str:dossier_id>/files/<int:position>/", views.item_content, name="item"),
     path(
         "archive/dossiers/<str:dossier_id>/dispositions/",

@@ -8,21 +8,25 @@ change nothing (no forms; a POST gets 403); anyone who may not see the case gets
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST, require_safe
 
 from quanlu.access.selectors import CONTENT_DENIED, content_view
 from quanlu.archive import dossier as plans
 from quanlu.archive import selectors as sel
-from quanlu.archive import services
+from quanlu.archive import services, tarstream
 from quanlu.archive.disposal import disposal_refusals
 from quanlu.archive.exporting import export_target
 from quanlu.archive.models import DispositionStatus, Dossier, DossierStatus, ItemKind, LegalHold, Retention
@@ -134,7 +138,7 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
             "av_withheld": av_withheld,
             "furniture": [i for i in items if i.kind not in (ItemKind.DOCUMENT, ItemKind.MEDIA)],
             "checks": list(dossier.checks.all()) if dossier else [],
-            "exports": list(dossier.exports.all()) if dossier else [],
+            "exports": list(dossier.exports.select_related("exported_by")) if dossier else [],
             "deadline": deadline,
             "level": deadline.level(now) if deadline else "",
             "status": deadline.status_label(now) if deadline else "",
@@ -226,8 +230,40 @@ def export(request: HttpRequest, dossier_id: str) -> HttpResponse:
         lambda: services.dossier_export(actor=officer, dossier=dossier, target_dir=export_target(dossier)),
     )
     if done is not None:
-        messages.success(request, f"已导出档案包到 {done.path}（{done.files} 个文件，{done.bytes} 字节）。")
+        messages.success(
+            request,
+            f"已导出档案包（{done.files} 个文件，{filesizeformat(done.bytes)}），可在下方下载，"
+            f"下载文件的 SHA-256 为 {done.tar_sha256}。",
+        )
     return _back(dossier.case)
+
+
+@login_required
+@require_safe
+def package_download(request: HttpRequest, export_id: str) -> HttpResponseBase:
+    """The exported package as one tar, streamed from its folder (archive/tarstream.py).
+    A HEAD request is answered with the headers only and recorded nowhere."""
+    officer = current_officer(request)
+    export = or_404(lambda: sel.export_get_for(officer, export_id))
+    case = _acting_case(request, str(export.dossier.case.public_id))
+    if not sel.is_archivist(officer, case.agency):
+        raise DjangoPermissionDenied("下载档案包需要档案管理人员角色。")
+    if request.method == "HEAD":
+        tar = attempt(None, request, lambda: services.download_plan(officer, export))
+    else:
+        tar = attempt(None, request, lambda: services.package_download(actor=officer, export=export))
+    if tar is None:
+        return _back(case)
+    response = StreamingHttpResponse(
+        tarstream.stream(tar) if request.method == "GET" else iter(()), content_type="application/x-tar"
+    )
+    response["Content-Length"] = str(tar.size)
+    name = export.dossier.archive_number or case.number
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.tar") or "attachment"
+    # RFC 9530: the digest of the whole file, for clients that check it themselves.
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(export.tar_sha256)).decode()}:"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -238,7 +238,7 @@ def signature_blocks(statuses: list[SlotStatus], *, agency_name: str) -> list[Si
 # ---------------------------------------------------------------- the seal
 
 
-# Debian's fonts-noto-cjk (installed by `make system-deps`); the family is found by
+# Debian's fonts-noto-cjk (installed by `make run-deps`); the family is found by
 # name inside the collection, since the order of faces in a .ttc is not ours to rely on.
 SERIF_FAMILY = "Noto Serif CJK SC"
 SANS_FAMILY = "Noto Sans CJK SC"
@@ -261,7 +261,9 @@ def seal_font() -> tuple[str, int]:
                 break
             if face.getname()[0] == SANS_FAMILY:
                 return path, index
-    raise RenderError(f"font {SANS_FAMILY} not found (install Debian's fonts-noto-cjk: make system-deps)")
+    raise RenderError(
+        f"font {SANS_FAMILY} not found (install Debian's fonts-noto-cjk: sudo apt-get install fonts-noto-cjk)"
+    )
 
 
 @cache

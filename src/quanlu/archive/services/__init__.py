@@ -9,7 +9,8 @@
   archiving deadline; only a sealed case may close.
 - ``dossier_export``: a closed case's sealed dossier as a BagIt 1.0 package with its ledger
   events, inclusion proofs and signed checkpoints; every digest from ingest, bytes copied by the
-  kernel.
+  kernel; the digest of the package as one tar (``tarstream``). ``package_download`` records a
+  browser download of it (``download_plan``: may this officer, is the folder unchanged).
 - ``legal_hold_place`` / ``legal_hold_release``; ``disposition_request`` → two
   ``disposition_approve`` by different approvers → ``disposition_execute`` (tombstones, bytes
   removed, hashes and events kept, 销毁清册).
@@ -35,7 +36,7 @@ from quanlu.archive.services.disposition import (
     disposition_reject,
     disposition_request,
 )
-from quanlu.archive.services.export import LEDGER_PREFIX, dossier_export
+from quanlu.archive.services.export import LEDGER_PREFIX, dossier_export, download_plan, package_download
 from quanlu.archive.services.holds import legal_hold_place, legal_hold_release
 from quanlu.archive.services.packages import package_write
 from quanlu.archive.services.seal import (
@@ -60,7 +61,9 @@ __all__ = [
     "dossier_assemble",
     "dossier_export",
     "dossier_seal",
+    "download_plan",
     "legal_hold_place",
     "legal_hold_release",
+    "package_download",
     "package_write",
 ]

@@ -3,6 +3,7 @@ events, inclusion proofs and signed checkpoints."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from quanlu.access.selectors import CONTENT_DENIED, content_view
 from quanlu.archive import dossier as plans
-from quanlu.archive import events, exporting
+from quanlu.archive import events, exporting, tarstream
 from quanlu.archive.bagwriter import PayloadFile
 from quanlu.archive.models import Dossier, DossierStatus, PackageExport
 from quanlu.archive.package import package_bag_info
@@ -70,18 +71,25 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
     )
     try:
         exporting.check_written(written, ledger.vkeys)
+        exported_at = timezone.now()
+        # The digest of the tar the archivist will download (archive/tarstream.py): one more
+        # read of every file, so the page can show what the download must hash to.
+        tar = tarstream.plan(written.path, top=written.path.name, mtime=_tar_mtime(exported_at))
+        tar_sha256 = tarstream.digest(tar)
         with transaction.atomic():
             export = PackageExport.objects.create(
                 dossier=dossier,
                 path=str(written.path),
                 exported_by=actor,
-                exported_at=timezone.now(),
+                exported_at=exported_at,
                 files=written.files,
                 bytes=written.bytes,
                 payload_oxum=written.payload_oxum,
                 checkpoint_size=ledger.size,
                 checkpoint_root=ledger.root,
                 seal=written.seal,
+                tar_sha256=tar_sha256,
+                tar_bytes=tar.size,
             )
             record_event(
                 type=events.PACKAGE_EXPORTED,
@@ -100,6 +108,7 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
                     "checkpoint": {"origin": ledger.origin, "size": ledger.size, "root": ledger.root},
                     "events": ledger.events,
                     "seal": written.seal,
+                    "tar": {"sha256": tar_sha256, "bytes": tar.size},
                 },
                 rows=[export],
             )
@@ -107,6 +116,66 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
         shutil.rmtree(written.path, ignore_errors=True)
         raise
     return export
+
+
+def _tar_mtime(exported_at: dt.datetime) -> int:
+    return int(exported_at.timestamp())
+
+
+def download_plan(actor: Officer, export: PackageExport) -> tarstream.TarPlan:
+    """The export's package folder as the tar to stream, if ``actor`` may download it (who
+    may export it) and the folder still looks as exported: the tar's length and the payload's
+    byte and file count (Payload-Oxum, recorded at export) are checked here, cheaply; whether
+    every byte is unchanged is for the digest shown (the download's, taken at export) and the
+    bag's manifests to tell, as they would for any copy of the package."""
+    export = PackageExport.objects.select_related("dossier__case__agency", "dossier__agency").get(
+        pk=export.pk
+    )
+    dossier = export.dossier
+    _check_exportable(actor, dossier.case, dossier)
+    if not export.tar_sha256:
+        raise Conflict(
+            "这次导出早于浏览器下载功能，请重新导出档案包后下载。", code="package_not_downloadable"
+        )
+    folder = Path(export.path)
+    if not folder.is_dir():
+        raise Conflict("档案包已不在服务器的导出目录中，请重新导出。", code="package_gone")
+    try:
+        tar = tarstream.plan(folder, top=folder.name, mtime=_tar_mtime(export.exported_at))
+    except (OSError, tarstream.TarStreamError) as exc:
+        raise Conflict(
+            f"导出目录中的档案包不能读取（{exc}），请重新导出。", code="package_unreadable"
+        ) from exc
+    payload = [m for m in tar.members if m.name.startswith(f"{folder.name}/data/")]
+    oxum = f"{sum(m.size for m in payload)}.{len(payload)}"
+    if tar.size != export.tar_bytes or oxum != export.payload_oxum:
+        raise Conflict(
+            "导出目录中的档案包与导出时不一致（文件或大小已变），不提供下载；请重新导出。",
+            code="package_changed",
+        )
+    return tar
+
+
+def package_download(*, actor: Officer, export: PackageExport) -> tarstream.TarPlan:
+    """Record that ``actor`` downloads the exported package; the tar to stream. The event
+    records the download's start: whether the browser received every byte, the server
+    cannot know."""
+    tar = download_plan(actor, export)
+    dossier = export.dossier
+    with transaction.atomic():
+        record_event(
+            type=events.PACKAGE_DOWNLOADED,
+            actor=actor,
+            agency=dossier.case.agency,
+            case_uid=dossier.case.public_id,
+            payload={
+                "export": export.public_id,
+                "dossier": dossier.public_id,
+                "archive_number": dossier.archive_number,
+                "tar": {"sha256": export.tar_sha256, "bytes": tar.size},
+            },
+        )
+    return tar
 
 
 def _check_exportable(actor: Officer | None, case: Case, dossier: Dossier) -> None:

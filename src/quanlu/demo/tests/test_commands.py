@@ -1,11 +1,13 @@
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from http.cookiejar import CookieJar
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +116,33 @@ def _serve_and_log_in(site, *, token):
         server.terminate()
         server.wait(timeout=20)
     assert (site.data_dir / "secret_key").exists()
+
+
+MAKEFILE = Path(__file__).resolve().parents[4] / "Makefile"
+
+
+@pytest.mark.skipif(
+    not shutil.which("make") or not MAKEFILE.is_file(), reason="needs make and the source tree"
+)
+def test_make_run_installs_the_run_time_packages_it_finds_missing(tmp_path):
+    """`make run` checks for the run-time Debian packages first; on a machine without the
+    CJK fonts it installs fonts-noto-cjk. Run dry: apt-get only logs, fc-list lists nothing."""
+    shutil.copy(MAKEFILE, tmp_path / "Makefile")
+    for name in ("pyproject.toml", "constraints.txt"):  # what the venv target depends on
+        (tmp_path / name).touch()
+    plan = subprocess.run(
+        ["make", "-n", "run"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert plan.index("fonts-noto-cjk") < plan.index("quanlu migrate")
+    apt = tmp_path / "apt-get"  # records what it was asked to do
+    apt.write_text(f'#!/bin/sh\necho "$*" >>{tmp_path}/apt.log\n')
+    apt.chmod(0o755)
+    make = ["make", "-s", "run-deps", f"APT={apt}", "SUDO="]
+    fresh = subprocess.run(
+        [*make, "FC_LIST=true"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert fresh == "installing: fonts-noto-cjk\n"
+    assert (tmp_path / "apt.log").read_text() == "update -qq\ninstall -y -qq fonts-noto-cjk\n"
+    # This machine is set up: nothing to install, nothing printed.
+    ready = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    assert ready.stdout == ""
