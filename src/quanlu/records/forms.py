@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -13,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from quanlu.cases.models import Case
 from quanlu.org.models import Officer, Role
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
+from quanlu.records.models import Version
 
 BLANK_ROWS = 2
 
@@ -27,15 +29,66 @@ class Widget:
     rows: list[dict[str, Any]] = field(default_factory=list)
     person: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    error: str = ""
 
     @property
     def name(self) -> str:
         return f"f_{self.spec.key}"
 
 
-def _local_input(value: str | None) -> str:
-    parsed = parse_datetime(value) if value else None
-    return timezone.localtime(parsed).strftime("%Y-%m-%dT%H:%M") if parsed else ""
+def _local_input(value: Any) -> str:
+    """A stored or typed time as a datetime-local input's value (YYYY-MM-DDTHH:MM).
+    A typed one comes back naive (the input has no zone): it is shown as typed."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "T"))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return value
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return parsed.strftime("%Y-%m-%dT%H:%M")
+
+
+def co_officer(case: Case, me: Officer) -> Officer | None:
+    """Who I usually go out with on this case: the other officer of my latest on-site
+    record of it, else the case's lead officer."""
+    for version in (
+        Version.objects.filter(
+            document__case=case, document__voiding__isnull=True, fields__has_key="officers"
+        )
+        .order_by("-created_at", "-id")
+        .only("fields")[:20]
+    ):
+        listed = [str(o.get("officer")) for o in version.fields.get("officers") or [] if isinstance(o, dict)]
+        if str(me.public_id) in listed:
+            other = next((uid for uid in listed if uid != str(me.public_id)), None)
+            if other:
+                return Officer.objects.filter(public_id=other, is_active=True).first()
+    lead = case.lead_officer
+    return lead if lead.pk != me.pk and lead.is_active else None
+
+
+def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
+    """What a new form starts with, so the officer confirms rather than types: now for
+    the times of what is being recorded, me and my co-officer, the case's party."""
+    now = timezone.localtime().replace(second=0, microsecond=0).isoformat()
+    parties = list(case.parties.all()[:2])
+    partner = co_officer(case, me)
+    out: dict[str, Any] = {}
+    for spec in doc_type.fields:
+        if spec.type == "datetime" and not spec.future:
+            out[spec.key] = now
+        elif spec.type == "officers":
+            team = [me] + ([partner] if partner else [])
+            out[spec.key] = [{"officer": str(o.public_id), "certificate_shown": True} for o in team]
+        elif spec.type == "officer":
+            out[spec.key] = {"officer": str(me.public_id)}
+        elif spec.type == "party" and len(parties) == 1:
+            out[spec.key] = {"party": str(parties[0].public_id)}
+    return out
 
 
 def agency_officers(case: Case) -> list[Officer]:
@@ -48,14 +101,26 @@ def agency_officers(case: Case) -> list[Officer]:
     )
 
 
-def widgets(doc_type: DocType, case: Case, values: dict[str, Any] | None = None) -> list[Widget]:
+def error_sink(doc_type: DocType) -> forms.Form:
+    """A form with one field per catalogue field, for ``attempt`` to put a refused
+    call's message on the field it names (shown beside that field)."""
+    sink = type(
+        "FieldErrors", (forms.Form,), {s.key: forms.CharField(required=False) for s in doc_type.fields}
+    )
+    return sink(data={})
+
+
+def widgets(
+    doc_type: DocType, case: Case, values: dict[str, Any] | None = None, errors: forms.Form | None = None
+) -> list[Widget]:
     values = values or {}
+    found = errors.errors if errors is not None else {}
     people = agency_officers(case)
     parties = list(case.parties.all())
     out = []
     for spec in doc_type.fields:
         v = values.get(spec.key)
-        w = Widget(spec=spec, value=v)
+        w = Widget(spec=spec, value=v, error=" ".join(str(e) for e in found.get(spec.key, [])))
         t = spec.type
         if t == "datetime":
             w.text = _local_input(v)
