@@ -53,22 +53,29 @@ def _local_input(value: Any) -> str:
 
 
 def co_officer(case: Case, me: Officer) -> Officer | None:
-    """Who I usually go out with on this case: the other officer of my latest on-site
-    record of it, else the case's lead officer."""
-    for version in (
-        Version.objects.filter(
-            document__case=case, document__voiding__isnull=True, fields__has_key="officers"
-        )
-        .order_by("-created_at", "-id")
-        .only("fields")[:20]
-    ):
-        listed = [str(o.get("officer")) for o in version.fields.get("officers") or [] if isinstance(o, dict)]
-        if str(me.public_id) in listed:
-            other = next((uid for uid in listed if uid != str(me.public_id)), None)
-            if other:
-                return Officer.objects.filter(public_id=other, is_active=True).first()
+    """Who I go out with: the other officer of my latest on-site record of this case,
+    else the case's lead officer, else of my latest on-site record of any case."""
+    mine = str(me.public_id)
+
+    def partner(versions: Any) -> Officer | None:
+        for version in versions.filter(document__voiding__isnull=True, fields__has_key="officers").order_by(
+            "-created_at", "-id"
+        )[:20]:
+            listed = [
+                str(o.get("officer")) for o in version.fields.get("officers") or [] if isinstance(o, dict)
+            ]
+            other = next((uid for uid in listed if uid != mine), None) if mine in listed else None
+            found = Officer.objects.filter(public_id=other, is_active=True).first() if other else None
+            if found is not None:
+                return found
+        return None
+
     lead = case.lead_officer
-    return lead if lead.pk != me.pk and lead.is_active else None
+    return (
+        partner(Version.objects.filter(document__case=case))
+        or (lead if lead.pk != me.pk and lead.is_active else None)
+        or partner(Version.objects.filter(document__case__agency_id=case.agency_id, created_by=me))
+    )
 
 
 def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:

@@ -57,8 +57,12 @@
           ui.bar.value = pct;
           ui.state.textContent = pct + "%";
         },
-        onShouldRetry: function () {
-          ui.state.textContent = navigator.onLine === false ? "网络中断，恢复后自动续传…" : "重试中…";
+        onShouldRetry: function (err) {
+          // A refusal (4xx) is final, except a conflict or lock that a retry resolves;
+          // a cut connection or a server hiccup is retried, resuming from the offset.
+          var status = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+          if (status >= 400 && status < 500 && status !== 409 && status !== 423) return false;
+          ui.state.textContent = navigator.onLine === false ? "网络中断，恢复后自动续传…" : "连接中断，正在续传…";
           return true;
         },
         onError: function (err) {
