@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from quanlu.cases.models import Case
+from quanlu.cases.models import Approval, ApprovalStatus, Case, StepOutcome, StepRole
 from quanlu.org.models import Officer, Role
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
 from quanlu.records.models import Version
@@ -78,6 +78,61 @@ def co_officer(case: Case, me: Officer) -> Officer | None:
     )
 
 
+# The approval form of each gate, and which of its fields each step of the signed
+# e-approval chain fills: the form records what the chain decided.
+APPROVAL_FORMS = {
+    "initiation_approval": "initiation",
+    "internal_approval_form": "decision",
+    "closing_approval": "closing",
+}
+# Per step: (field, whether the field carries the signer and date itself — the
+# 立案审批表's opinion boxes have no date of their own), and the step's date field.
+STEP_FIELDS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
+    StepRole.REVIEW: ((("reviewer_opinion", False), ("unit_opinion", True)), "reviewer_date"),
+    StepRole.LEGAL_REVIEW: ((("legal_opinion", True),), ""),
+    StepRole.APPROVE: ((("approver_opinion", False), ("head_opinion", True)), "approver_date"),
+}
+
+
+def _day(moment: Any) -> str:
+    return timezone.localtime(moment).date().isoformat()
+
+
+def from_approval(doc_type: DocType, case: Case) -> dict[str, Any]:
+    """An approval form's opinions, names and dates from the case's signed approval of
+    its gate (the latest, granted first), and what the case already says."""
+    gate = APPROVAL_FORMS.get(doc_type.code)
+    if gate is None:
+        return {}
+    keys = {f.key for f in doc_type.fields}
+    out: dict[str, Any] = {}
+    if doc_type.code == "initiation_approval":
+        source = case.get_source_display() + (f"（{case.source_detail}）" if case.source_detail else "")
+        out.update({"source": source, "start_reason": case.reason, "facts": case.summary or None})
+    approvals = Approval.objects.filter(case=case, gate=gate).order_by("-requested_at")
+    approval = (
+        approvals.filter(status=ApprovalStatus.GRANTED).first()
+        or approvals.filter(status=ApprovalStatus.PENDING).first()
+    )
+    if approval is not None:
+        out.update({"handler_opinion": approval.opinion, "handler_date": _day(approval.requested_at)})
+        for step in approval.steps.select_related("actor").order_by("index"):
+            if step.outcome != StepOutcome.GRANTED or step.role not in STEP_FIELDS:
+                continue
+            opinions, date = STEP_FIELDS[step.role]
+            for key, signed in opinions:
+                out[key] = (
+                    f"{step.opinion}（{step.actor.full_name}，{_day(step.signed_at)}）"
+                    if signed
+                    else step.opinion
+                )
+            if date:
+                out[date] = _day(step.signed_at)
+        if approval.decided_at is not None:
+            out["decided_on"] = _day(approval.decided_at)
+    return {k: v for k, v in out.items() if k in keys and v}
+
+
 def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
     """What a new form starts with, so the officer confirms rather than types: now for
     the times of what is being recorded, me and my co-officer, the case's party."""
@@ -95,6 +150,7 @@ def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
             out[spec.key] = {"officer": str(me.public_id)}
         elif spec.type == "party" and len(parties) == 1:
             out[spec.key] = {"party": str(parties[0].public_id)}
+    out.update(from_approval(doc_type, case))
     return out
 
 

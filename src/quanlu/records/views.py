@@ -31,7 +31,7 @@ from quanlu.records import selectors as rs
 from quanlu.records import services
 from quanlu.records.api import render_bytes
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, ROLES, DocType, catalogue
-from quanlu.records.forms import defaults, error_sink, parse_post, widgets
+from quanlu.records.forms import defaults, error_sink, from_approval, parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime
 from quanlu.records.uploads import LimitedUploadHandler
@@ -102,6 +102,7 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
             "doc_type": doc_type,
             "widgets": widgets(doc_type, case, values, errors),
             "form_errors": errors.non_field_errors(),
+            "prefilled": request.method == "GET" and bool(from_approval(doc_type, case)),
             "client_token": uuid.uuid4(),
             "methods": list(NOTICE_METHODS.items()),
             "action": "new",

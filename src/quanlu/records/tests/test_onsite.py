@@ -7,12 +7,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from quanlu.cases import services as cases
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
 from quanlu.ledger.models import Event
 from quanlu.org import services as org
 from quanlu.org.models import Role
 from quanlu.records import events, services
 from quanlu.records.catalogue import catalogue
+from quanlu.records.forms import from_approval
 from quanlu.records.models import Signature, Voiding
 from quanlu.records.sample import handwriting_png, make_document, sample_fields
 from quanlu.rulebooks.evaluator import evaluate
@@ -227,3 +229,40 @@ def test_party_signature_still_a_png(world, case, draft):
         f"/documents/{draft.public_id}/capture/", {"slot": "party", "signer_name": "刘建国", "image": image}
     )
     assert Signature.objects.get(slot="party").image_type == "image/png"
+
+
+# ---------------------------------------------------------------- forms fill themselves
+
+
+def test_approval_form_fills_itself_from_the_signed_chain(world, case):
+    approval = world.approve_all(world.request(case, "initiation", opinion="建议立案调查。"))
+    steps = {s.role: s for s in approval.steps.select_related("actor")}
+    doc_type = catalogue().get("initiation_approval")
+    values = from_approval(doc_type, case)
+    assert values["handler_opinion"] == "建议立案调查。"
+    assert values["start_reason"] == case.reason
+    review = steps["review"]
+    assert values["unit_opinion"] == (
+        f"{review.opinion}（{review.actor.full_name}，{timezone.localtime(review.signed_at).date().isoformat()}）"
+    )
+    assert values["decided_on"] == timezone.localtime(approval.decided_at).date().isoformat()
+    page = login(world.officer).get(f"/cases/{case.public_id}/documents/new/?type=initiation_approval")
+    text = page.content.decode()
+    assert "已按本案的电子审批记录预填" in text
+    assert "建议立案调查。" in text
+    assert review.actor.full_name in text
+    # The signed chain of the internal approval form: opinions and dates in their own boxes.
+    assert from_approval(catalogue().get("internal_approval_form"), case) == {}  # no decision approval yet
+
+
+def test_a_rejected_approval_fills_nothing(world, case):
+    approval = world.request(case, "initiation", opinion="建议立案。")
+    cases.approval_reject(
+        actor=world.reviewer,
+        approval=approval,
+        opinion="证据不足。",
+        signature_method="password",
+        step_index=0,
+    )
+    values = from_approval(catalogue().get("initiation_approval"), case)
+    assert "unit_opinion" not in values
