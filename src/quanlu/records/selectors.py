@@ -24,7 +24,7 @@ AMENDMENT_SLOT = "amendment_{n}"
 def documents_of_case(case: Case) -> QuerySet[Document]:
     return (
         Document.objects.filter(case=case)
-        .select_related("created_by", "case", "case__agency")
+        .select_related("created_by", "case", "case__agency", "voiding__voided_by")
         .order_by("created_at", "id")
     )
 

@@ -1,6 +1,7 @@
 """The on-site flow on a phone: voiding a mistaken draft, times in the future, values
 kept after an error, defaults, and several officers signing on one device."""
 
+import base64
 import datetime as dt
 
 import pytest
@@ -12,6 +13,7 @@ from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
 from quanlu.ledger.models import Event
 from quanlu.org import services as org
 from quanlu.org.models import Role
+from quanlu.org.services import api_token_create
 from quanlu.records import events, services
 from quanlu.records.catalogue import catalogue
 from quanlu.records.forms import from_approval
@@ -222,8 +224,6 @@ def test_expired_certificate_refused_by_the_service(world, staff, case):
 
 
 def test_party_signature_still_a_png(world, case, draft):
-    import base64
-
     image = "data:image/png;base64," + base64.b64encode(handwriting_png("刘建国")).decode()
     login(world.officer).post(
         f"/documents/{draft.public_id}/capture/", {"slot": "party", "signer_name": "刘建国", "image": image}
@@ -266,3 +266,23 @@ def test_a_rejected_approval_fills_nothing(world, case):
     )
     values = from_approval(catalogue().get("initiation_approval"), case)
     assert "unit_opinion" not in values
+
+
+def bearer(officer):
+    _, raw = api_token_create(actor=officer, officer=officer, label="测试")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_void_through_the_api(world, case, draft):
+    url = f"/api/v1/documents/{draft.public_id}/void"
+    client = Client()
+    denied = client.post(url, {"reason": "x"}, content_type="application/json", **bearer(world.outsider))
+    assert denied.status_code == 404
+    empty = client.post(url, {"reason": ""}, content_type="application/json", **bearer(world.officer))
+    assert empty.status_code == 422
+    assert "作废理由" in empty.json()["message"]
+    done = client.post(url, {"reason": "重复制作"}, content_type="application/json", **bearer(world.officer))
+    assert done.status_code == 201, done.content
+    assert done.json()["voided"]["reason"] == "重复制作"
+    listed = client.get(f"/api/v1/documents/{draft.public_id}", **bearer(world.officer)).json()
+    assert listed["voided"]["voided_by"] == world.officer.full_name
