@@ -170,6 +170,17 @@ def record_link(request: HttpRequest, record_id: str) -> HttpResponse:
     officer = current_officer(request)
     record = or_404(lambda: ms.media_get_for(officer, record_id))
     form = LinkForm(request.POST)
+    if request.headers.get("Accept") == "application/json":
+        # The transcript page links each file it uploaded, without leaving the page.
+        if not form.is_valid():
+            return JsonResponse(
+                {"message": "关联信息无效。"}, status=400, json_dumps_params={"ensure_ascii": False}
+            )
+        try:
+            link = services.media_link(actor=officer, record=record, **form.cleaned_data)
+        except DomainError as exc:
+            return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse({"record": str(record.public_id), "link": str(link.public_id)})
     if form.is_valid():
         if attempt(
             None, request, lambda: services.media_link(actor=officer, record=record, **form.cleaned_data)

@@ -21,7 +21,7 @@ from quanlu.core.errors import InvalidInput, NotFound
 from quanlu.records import schemas, services
 from quanlu.records import selectors as rs
 from quanlu.records.catalogue import catalogue
-from quanlu.records.models import Document, Refusal, Version
+from quanlu.records.models import Document, Refusal, Version, Voiding
 from quanlu.records.render import render_docx, render_pdf
 
 router = Router(tags=["文书"])
@@ -55,10 +55,26 @@ class CaptureIn(Schema):
     client_token: uuid.UUID | None = None
 
 
+class VoidIn(Schema):
+    reason: str = Field(description="作废理由")
+
+
 class RefusalIn(Schema):
     slot: str
     person_name: str
     reason: str
+
+
+def _voided(doc: Document, hide: bool) -> dict[str, Any] | None:
+    try:
+        v = doc.voiding
+    except Voiding.DoesNotExist:
+        return None
+    return {
+        "reason": None if hide else v.reason,
+        "voided_at": v.voided_at,
+        "voided_by": v.voided_by.full_name,
+    }
 
 
 def version_out(v: Version, *, withheld: bool = False) -> dict[str, Any]:
@@ -111,6 +127,7 @@ def document_out(
         "missing": None if hide else missing,  # names the signers the fields list
         "writable": cs.can_write(officer, doc.case),
         "withheld": withheld.as_dict() if withheld else None,
+        "voided": _voided(doc, hide),
     }
     if full:
         out["versions"] = [
@@ -356,6 +373,18 @@ def documents_refuse(request: HttpRequest, document_id: str, payload: RefusalIn)
         signature_method=signature_method(request),
     )
     return Status(201, {"refusal": refusal.public_id, **document_out(doc, officer, full=True)})
+
+
+@router.post(
+    "/documents/{document_id}/void",
+    response={201: schemas.DocumentDetailOut, **BODY_ERRORS},
+    summary="作废未签署的文书（保留可查，不再计入合规检查）",
+)
+def documents_void(request: HttpRequest, document_id: str, payload: VoidIn) -> Status[dict[str, Any]]:
+    officer = officer_of(request)
+    doc = _doc(request, document_id)
+    services.document_void(actor=officer, document=doc, reason=payload.reason)
+    return Status(201, document_out(doc, officer, full=True))
 
 
 @router.post(

@@ -143,6 +143,7 @@ _FIELD_KEYS = {
     "max",
     "max_length",
     "example",
+    "future",
 }
 
 
@@ -201,6 +202,7 @@ def _field(raw: Any, w: _Where, known: set[str], *, column: bool = False) -> Fie
         maximum=raw.get("max"),
         max_length=int(raw.get("max_length", 0)),
         example=raw.get("example"),
+        future=raw.get("future") is True,
     )
 
 

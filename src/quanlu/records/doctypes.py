@@ -130,6 +130,9 @@ class FieldSpec:
     maximum: int | None = None
     max_length: int = 0
     example: Any = None
+    # A datetime is when something happened (refused later than now) unless the
+    # field is a deadline or an appointment (``future: true``).
+    future: bool = False
 
     def applies(self, values: dict[str, Any]) -> bool:
         return self.when is None or self.when.holds(values)

@@ -7,3 +7,4 @@ SIGNATURE_ADDED = event_type("records:signature:added", "文书签名（盖章�
 REFUSAL_RECORDED = event_type("records:refusal:recorded", "记录拒绝签字")
 REFUSAL_ATTESTED = event_type("records:refusal:attested", "执法人员签字确认拒签情况")
 DOCUMENT_COMPLETED = event_type("records:document:completed", "文书签署完毕")
+DOCUMENT_VOIDED = event_type("records:document:voided", "作废未签署的文书")

@@ -87,7 +87,8 @@ def _officer_key(kind: facts.DocKind) -> str:
 def provide(case: Case) -> dict[str, Any]:
     kinds = rules_catalogue()
     rows = list(
-        Document.objects.filter(case=case)
+        # A voided draft is kept but says nothing about the case any more.
+        Document.objects.filter(case=case, voiding__isnull=True)
         .select_related("case")
         .prefetch_related(Prefetch("versions", queryset=Version.objects.order_by("number")))
         .order_by("created_at", "id")

@@ -77,7 +77,11 @@ def _date(value: Any, label: str, key: str) -> str:
     return parsed.isoformat()
 
 
-def _datetime(value: Any, label: str, key: str) -> str:
+# How far a phone's clock may run ahead of the server's before a time is "future".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _datetime(value: Any, label: str, key: str, *, past: bool = False) -> str:
     parsed: dt.datetime | None
     if isinstance(value, dt.datetime):
         parsed = value
@@ -93,6 +97,12 @@ def _datetime(value: Any, label: str, key: str) -> str:
     if timezone.is_naive(parsed):
         # A time typed on a form is local time (Asia/Shanghai by default).
         parsed = timezone.make_aware(parsed)
+    if past and parsed > timezone.now() + CLOCK_SKEW:
+        shown = timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"「{label}」{shown}晚于现在：笔录记载已经发生的事，时间不能填将来，请核对日期。",
+            field_name=key,
+        )
     return str(jsonable(parsed))
 
 
@@ -181,7 +191,7 @@ def clean_field(spec: FieldSpec, value: Any, ctx: Context) -> Any:
     if t == "date":
         return _date(value, label, key)
     if t == "datetime":
-        return _datetime(value, label, key)
+        return _datetime(value, label, key, past=not spec.future)
     if t == "integer":
         return _integer(value, spec, label, key)
     if t == "money":

@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from quanlu.cases.models import Case
+from quanlu.cases.models import Approval, ApprovalStatus, Case, StepOutcome, StepRole
 from quanlu.org.models import Officer, Role
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
+from quanlu.records.models import Version
 
 BLANK_ROWS = 2
 
@@ -27,15 +29,129 @@ class Widget:
     rows: list[dict[str, Any]] = field(default_factory=list)
     person: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    error: str = ""
 
     @property
     def name(self) -> str:
         return f"f_{self.spec.key}"
 
 
-def _local_input(value: str | None) -> str:
-    parsed = parse_datetime(value) if value else None
-    return timezone.localtime(parsed).strftime("%Y-%m-%dT%H:%M") if parsed else ""
+def _local_input(value: Any) -> str:
+    """A stored or typed time as a datetime-local input's value (YYYY-MM-DDTHH:MM).
+    A typed one comes back naive (the input has no zone): it is shown as typed."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "T"))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return value
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return parsed.strftime("%Y-%m-%dT%H:%M")
+
+
+def co_officer(case: Case, me: Officer) -> Officer | None:
+    """Who I go out with: the other officer of my latest on-site record of this case,
+    else the case's lead officer, else of my latest on-site record of any case."""
+    mine = str(me.public_id)
+
+    def partner(versions: Any) -> Officer | None:
+        for version in versions.filter(document__voiding__isnull=True, fields__has_key="officers").order_by(
+            "-created_at", "-id"
+        )[:20]:
+            listed = [
+                str(o.get("officer")) for o in version.fields.get("officers") or [] if isinstance(o, dict)
+            ]
+            other = next((uid for uid in listed if uid != mine), None) if mine in listed else None
+            found = Officer.objects.filter(public_id=other, is_active=True).first() if other else None
+            if found is not None:
+                return found
+        return None
+
+    lead = case.lead_officer
+    return (
+        partner(Version.objects.filter(document__case=case))
+        or (lead if lead.pk != me.pk and lead.is_active else None)
+        or partner(Version.objects.filter(document__case__agency_id=case.agency_id, created_by=me))
+    )
+
+
+# The approval form of each gate, and which of its fields each step of the signed
+# e-approval chain fills: the form records what the chain decided.
+APPROVAL_FORMS = {
+    "initiation_approval": "initiation",
+    "internal_approval_form": "decision",
+    "closing_approval": "closing",
+}
+# Per step: (field, whether the field carries the signer and date itself — the
+# 立案审批表's opinion boxes have no date of their own), and the step's date field.
+STEP_FIELDS: dict[str, tuple[tuple[tuple[str, bool], ...], str]] = {
+    StepRole.REVIEW: ((("reviewer_opinion", False), ("unit_opinion", True)), "reviewer_date"),
+    StepRole.LEGAL_REVIEW: ((("legal_opinion", True),), ""),
+    StepRole.APPROVE: ((("approver_opinion", False), ("head_opinion", True)), "approver_date"),
+}
+
+
+def _day(moment: Any) -> str:
+    return timezone.localtime(moment).date().isoformat()
+
+
+def from_approval(doc_type: DocType, case: Case) -> dict[str, Any]:
+    """An approval form's opinions, names and dates from the case's signed approval of
+    its gate (the latest, granted first), and what the case already says."""
+    gate = APPROVAL_FORMS.get(doc_type.code)
+    if gate is None:
+        return {}
+    keys = {f.key for f in doc_type.fields}
+    out: dict[str, Any] = {}
+    if doc_type.code == "initiation_approval":
+        source = case.get_source_display() + (f"（{case.source_detail}）" if case.source_detail else "")
+        out.update({"source": source, "start_reason": case.reason, "facts": case.summary or None})
+    approvals = Approval.objects.filter(case=case, gate=gate).order_by("-requested_at")
+    approval = (
+        approvals.filter(status=ApprovalStatus.GRANTED).first()
+        or approvals.filter(status=ApprovalStatus.PENDING).first()
+    )
+    if approval is not None:
+        out.update({"handler_opinion": approval.opinion, "handler_date": _day(approval.requested_at)})
+        for step in approval.steps.select_related("actor").order_by("index"):
+            if step.outcome != StepOutcome.GRANTED or step.role not in STEP_FIELDS:
+                continue
+            opinions, date = STEP_FIELDS[step.role]
+            for key, signed in opinions:
+                out[key] = (
+                    f"{step.opinion}（{step.actor.full_name}，{_day(step.signed_at)}）"
+                    if signed
+                    else step.opinion
+                )
+            if date:
+                out[date] = _day(step.signed_at)
+        if approval.decided_at is not None:
+            out["decided_on"] = _day(approval.decided_at)
+    return {k: v for k, v in out.items() if k in keys and v}
+
+
+def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
+    """What a new form starts with, so the officer confirms rather than types: now for
+    the times of what is being recorded, me and my co-officer, the case's party."""
+    now = timezone.localtime().replace(second=0, microsecond=0).isoformat()
+    parties = list(case.parties.all()[:2])
+    partner = co_officer(case, me)
+    out: dict[str, Any] = {}
+    for spec in doc_type.fields:
+        if spec.type == "datetime" and not spec.future:
+            out[spec.key] = now
+        elif spec.type == "officers":
+            team = [me] + ([partner] if partner else [])
+            out[spec.key] = [{"officer": str(o.public_id), "certificate_shown": True} for o in team]
+        elif spec.type == "officer":
+            out[spec.key] = {"officer": str(me.public_id)}
+        elif spec.type == "party" and len(parties) == 1:
+            out[spec.key] = {"party": str(parties[0].public_id)}
+    out.update(from_approval(doc_type, case))
+    return out
 
 
 def agency_officers(case: Case) -> list[Officer]:
@@ -48,14 +164,26 @@ def agency_officers(case: Case) -> list[Officer]:
     )
 
 
-def widgets(doc_type: DocType, case: Case, values: dict[str, Any] | None = None) -> list[Widget]:
+def error_sink(doc_type: DocType) -> forms.Form:
+    """A form with one field per catalogue field, for ``attempt`` to put a refused
+    call's message on the field it names (shown beside that field)."""
+    sink = type(
+        "FieldErrors", (forms.Form,), {s.key: forms.CharField(required=False) for s in doc_type.fields}
+    )
+    return sink(data={})
+
+
+def widgets(
+    doc_type: DocType, case: Case, values: dict[str, Any] | None = None, errors: forms.Form | None = None
+) -> list[Widget]:
     values = values or {}
+    found = errors.errors if errors is not None else {}
     people = agency_officers(case)
     parties = list(case.parties.all())
     out = []
     for spec in doc_type.fields:
         v = values.get(spec.key)
-        w = Widget(spec=spec, value=v)
+        w = Widget(spec=spec, value=v, error=" ".join(str(e) for e in found.get(spec.key, [])))
         t = spec.type
         if t == "datetime":
             w.text = _local_input(v)

@@ -182,3 +182,22 @@ class RefusalAttestation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["refusal", "officer"], name="one_attestation_per_officer")
         ]
+
+
+class Voiding(models.Model):
+    """A draft made by mistake, voided with the reason (作废). The document and its
+    versions stay as they were, readable; the rules no longer look at it. Only an
+    unsigned document may be voided: a signed one is corrected by a new version."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="voiding", verbose_name="文书"
+    )
+    reason = models.TextField("作废理由", max_length=2000)
+    voided_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="作废人")
+    voided_at = models.DateTimeField("作废时间")
+
+    class Meta:
+        verbose_name = "文书作废"
+        verbose_name_plural = verbose_name
+        ordering = ["voided_at", "id"]

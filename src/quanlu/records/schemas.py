@@ -139,6 +139,12 @@ class RefusalOut(Schema):
     officers: list[Ref]
 
 
+class VoidedOut(Schema):
+    reason: str | None = Field(description="作废理由；涉密且无权查看时为空")
+    voided_at: dt.datetime
+    voided_by: str
+
+
 class DocumentOut(Schema):
     id: uuid.UUID
     case: uuid.UUID
@@ -156,6 +162,7 @@ class DocumentOut(Schema):
     missing: list[str] | None = Field(description="尚缺的内容和签署；涉密且无权查看时为空")
     writable: bool
     withheld: WithheldOut | None = Field(description="涉密且无权查看：只给出元数据")
+    voided: VoidedOut | None = Field(default=None, description="已作废：理由、时间和作废人")
 
 
 class DocumentDetailOut(DocumentOut):

@@ -15,7 +15,7 @@ from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Officer
 from quanlu.records.catalogue import KINDS, ROLES, Citation, DocType, SignatureSlot, catalogue
-from quanlu.records.models import Document, Refusal, Signature, Version
+from quanlu.records.models import Document, Refusal, Signature, Version, Voiding
 
 STRADDLE_SLOT = "straddle_seal"
 AMENDMENT_SLOT = "amendment_{n}"
@@ -24,7 +24,7 @@ AMENDMENT_SLOT = "amendment_{n}"
 def documents_of_case(case: Case) -> QuerySet[Document]:
     return (
         Document.objects.filter(case=case)
-        .select_related("created_by", "case", "case__agency")
+        .select_related("created_by", "case", "case__agency", "voiding__voided_by")
         .order_by("created_at", "id")
     )
 
@@ -51,6 +51,10 @@ def document_get_for(officer: Officer, public_id: Any) -> Document:
     if doc is None:
         raise NotFound()
     return doc
+
+
+def voiding_of(doc: Document) -> Voiding | None:
+    return Voiding.objects.filter(document=doc).select_related("voided_by").first()
 
 
 def current_version(doc: Document) -> Version:

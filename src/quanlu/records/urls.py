@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/<str:document_id>/sign/", views.document_sign, name="document_sign"),
     path("documents/<str:document_id>/capture/", views.document_capture, name="document_capture"),
     path("documents/<str:document_id>/refuse/", views.document_refuse, name="document_refuse"),
+    path("documents/<str:document_id>/void/", views.document_void, name="document_void"),
     path("documents/<str:document_id>/amend/", views.document_amend, name="document_amend"),
     path("refusals/<str:refusal_id>/attest/", views.refusal_attest, name="refusal_attest"),
 ]

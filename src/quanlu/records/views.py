@@ -31,7 +31,7 @@ from quanlu.records import selectors as rs
 from quanlu.records import services
 from quanlu.records.api import render_bytes
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, ROLES, DocType, catalogue
-from quanlu.records.forms import parse_post, widgets
+from quanlu.records.forms import defaults, error_sink, from_approval, parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime
 from quanlu.records.uploads import LimitedUploadHandler
@@ -78,12 +78,13 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
     doc_type = _type_or_404(code)
     if doc_type.uploaded:
         return redirect(f"/cases/{case.public_id}/documents/upload/?type={code}")
-    values: dict[str, Any] = {}
+    values = defaults(doc_type, case, current_officer(request))
+    errors = error_sink(doc_type)
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
         token = submitted_token(request)
         doc = attempt(
-            None,
+            errors,
             request,
             lambda: services.document_create(
                 actor=current_officer(request), case=case, type_code=code, fields=raw, client_token=token
@@ -99,7 +100,9 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
         {
             "case": case,
             "doc_type": doc_type,
-            "widgets": widgets(doc_type, case, values),
+            "widgets": widgets(doc_type, case, values, errors),
+            "form_errors": errors.non_field_errors(),
+            "prefilled": request.method == "GET" and bool(from_approval(doc_type, case)),
             "client_token": uuid.uuid4(),
             "methods": list(NOTICE_METHODS.items()),
             "action": "new",
@@ -116,8 +119,6 @@ def _echo(doc_type: DocType, raw: dict[str, Any]) -> dict[str, Any]:
             out[spec.key] = {"officer": v}
         elif spec.type == "party" and v:
             out[spec.key] = {"party": v}
-        elif spec.type == "datetime" and v:
-            out[spec.key] = None
         else:
             out[spec.key] = v
     return out
@@ -147,16 +148,23 @@ def document_detail(request: HttpRequest, document_id: str) -> HttpResponse:
     ]
     signatures = list(doc.signatures.select_related("officer", "version"))
     refusals = list(doc.refusals.prefetch_related("attestations__officer"))
+    voiding = rs.voiding_of(doc)
+    if voiding is not None:
+        writable, statuses = False, []
     slots = []
+    me = str(officer.public_id)
     for st in statuses:
-        mine_expected = any(e.officer_id == str(officer.public_id) and not e.done for e in st.expected)
+        # Whoever the slot still waits for can sign on this device, the signed-in
+        # officer first.
+        waiting = [e for e in st.expected if e.officer_id and not e.done]
+        signers = sorted(((e.officer_id, e.label) for e in waiting), key=lambda p: p[0] != me)
+        signers = signers or [(me, officer.full_name)]
         slots.append(
             {
                 "st": st,
-                "can_sign": writable
-                and st.officer_slot
-                and not st.satisfied
-                and (mine_expected or not any(e.officer_id for e in st.expected)),
+                "can_sign": writable and st.officer_slot and not st.satisfied,
+                "signers": signers,
+                "pick": len(signers) > 1 or signers[0][0] != me,
                 "can_capture": writable and not st.officer_slot and not st.satisfied,
                 "names": [e.person_name for e in st.expected if e.person_name and not e.done],
                 "default_name": _default_name(doc, st.roles, current.fields),
@@ -188,6 +196,9 @@ def document_detail(request: HttpRequest, document_id: str) -> HttpResponse:
             "fmt_created": fmt_datetime(doc.created_at),
             "issued": None if withheld else fmt_date(shown.fields.get("issued_on")),
             "withheld": withheld,
+            "voiding": voiding,
+            "me": me,
+            "may_void": writable and not signatures and not refusals,
         },
     )
 
@@ -238,20 +249,58 @@ def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
 def document_sign(request: HttpRequest, document_id: str) -> HttpResponse:
     doc = _doc(request, document_id)
     require_writer(request, doc.case, WRITER)
-    if password_ok(request):
+    me = current_officer(request)
+    chosen = request.POST.get("signer", "").strip()
+    signer: Officer | None = me
+    if chosen and chosen != str(me.public_id):
+        # A colleague signs on this device with their own password; the session
+        # stays the signed-in officer's.
+        uid = _uuid_or_none(chosen)
+        other = Officer.objects.filter(public_id=uid, agency_id=doc.case.agency_id).first() if uid else None
+        if other is None:
+            messages.error(request, "所选执法人员不是本机关人员，未签署。")
+            return _to_detail(doc)
+        signer = _reauthenticated(request, other.username, request.POST.get("password", ""))
+    elif not password_ok(request):
+        signer = None
+    if signer is not None:
+        person = signer
         sig = attempt(
             None,
             request,
             lambda: services.signature_sign(
-                actor=current_officer(request),
+                actor=person,
                 document=doc,
                 slot=request.POST.get("slot", ""),
                 signature_method=CaptureMethod.PASSWORD,
+                recorded_by=me,
             ),
         )
         if sig is not None:
             messages.success(request, f"已{KINDS[sig.kind]}：{sig.signer_name}。")
     return _to_detail(doc)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _reauthenticated(request: HttpRequest, username: str, password: str) -> Officer | None:
+    """Another officer proves who they are on this device with their own username and
+    password; nothing changes in the session. A deactivated account is named as such."""
+    known = Officer.objects.filter(username=username).first()
+    if known is not None and not known.is_active:
+        messages.error(request, f"{known.full_name}的账号已停用，不能签名，未记录。")
+        return None
+    user = authenticate(request, username=username, password=password)
+    if not isinstance(user, Officer):
+        who = known.full_name if known is not None else "该执法人员"
+        messages.error(request, f"{who}的用户名或密码不正确，其签名未记录。")
+        return None
+    return user
 
 
 @login_required
@@ -301,11 +350,7 @@ def _second_officer(request: HttpRequest) -> Officer | None:
     username = request.POST.get("second_username", "").strip()
     if not username:
         return None
-    user = authenticate(request, username=username, password=request.POST.get("second_password", ""))
-    if not isinstance(user, Officer):
-        messages.error(request, "第二名执法人员的用户名或密码不正确，其签字未记录。")
-        return None
-    return user
+    return _reauthenticated(request, username, request.POST.get("second_password", ""))
 
 
 @login_required
@@ -373,6 +418,23 @@ def refusal_attest(request: HttpRequest, refusal_id: str) -> HttpResponse:
     return _to_detail(doc)
 
 
+@login_required
+@require_POST
+def document_void(request: HttpRequest, document_id: str) -> HttpResponse:
+    doc = _doc(request, document_id)
+    require_writer(request, doc.case, WRITER)
+    done = attempt(
+        None,
+        request,
+        lambda: services.document_void(
+            actor=current_officer(request), document=doc, reason=request.POST.get("reason", "")
+        ),
+    )
+    if done is not None:
+        messages.success(request, f"已作废《{doc.title}》，文书保留可查，不再计入合规检查。")
+    return _to_detail(doc)
+
+
 # ---------------------------------------------------------------- correcting
 
 
@@ -387,6 +449,7 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
         raise DjangoPermissionDenied(CONTENT_DENIED)
     current = rs.current_version(doc)
     values = current.fields
+    errors = error_sink(doc_type)
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
         if password_ok(request):
@@ -395,7 +458,7 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
             except ValueError:
                 base = None
             version = attempt(
-                None,
+                errors,
                 request,
                 lambda: services.document_amend(
                     actor=current_officer(request),
@@ -417,7 +480,8 @@ def document_amend(request: HttpRequest, document_id: str) -> HttpResponse:
             "case": doc.case,
             "doc": doc,
             "doc_type": doc_type,
-            "widgets": widgets(doc_type, doc.case, values),
+            "widgets": widgets(doc_type, doc.case, values, errors),
+            "form_errors": errors.non_field_errors(),
             "methods": list(NOTICE_METHODS.items()),
             "action": "amend",
             "current": current,

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from quanlu.media.models import MediaRecord
-from quanlu.media.selectors import unexplained_gaps
+from quanlu.media.selectors import current_link, unexplained_gaps
 
 register = template.Library()
 
@@ -23,4 +23,24 @@ def case_media_card(case: Any) -> dict[str, Any]:
         "overdue": records.filter(upload_overdue=True).count(),
         "flagged": records.exclude(flags=[]).count(),
         "gaps": unexplained_gaps(case).count(),
+    }
+
+
+@register.inclusion_tag("media/_document_attach.html", takes_context=True)
+def document_media(context: Any, document: Any, writable: bool) -> dict[str, Any]:
+    """A transcript's own photos and videos, and the picker that uploads more and links
+    them to it (the records page needs no knowledge of media)."""
+    linked = []
+    for record in (
+        MediaRecord.objects.filter(links__document_uid=document.public_id).distinct().order_by("received_at")
+    ):
+        link = current_link(record)
+        if link is not None and link.document_uid == document.public_id:
+            linked.append(record)
+    return {
+        "doc": document,
+        "case": document.case,
+        "linked": linked,
+        "writable": writable,
+        "csrf_token": context.get("csrf_token"),
     }

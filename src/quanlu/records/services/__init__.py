@@ -14,6 +14,7 @@ from quanlu.records.services.documents import document_amend, document_create
 from quanlu.records.services.refusals import refusal_attest, refusal_record
 from quanlu.records.services.signatures import signature_capture, signature_sign
 from quanlu.records.services.uploaded import document_upload
+from quanlu.records.services.voiding import document_void
 
 __all__ = [
     "OFFICER_METHODS",
@@ -23,6 +24,7 @@ __all__ = [
     "document_amend",
     "document_create",
     "document_upload",
+    "document_void",
     "refusal_attest",
     "refusal_record",
     "signature_capture",

@@ -18,7 +18,7 @@ from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer, Role
 from quanlu.records import events
 from quanlu.records.catalogue import DocType, catalogue
-from quanlu.records.models import CaptureMethod, Document, DocumentNumberSequence, Version
+from quanlu.records.models import CaptureMethod, Document, DocumentNumberSequence, Version, Voiding
 from quanlu.records.render import render_docx, render_pdf
 from quanlu.records.selectors import SlotStatus, document_is_complete, signature_status
 
@@ -66,6 +66,11 @@ def _require_writer(actor: Officer, case: Case, action: str) -> None:
         raise PermissionDenied(f"{action}需要执法人员、承办人、审核人、法制审核人员或批准人角色。")
     if case.stage == Stage.CLOSED:
         raise Conflict("案件已结案，文书不能再修改。", code="case_closed")
+
+
+def _refuse_voided(doc: Document) -> None:
+    if Voiding.objects.filter(document_id=doc.pk).exists():
+        raise Conflict(f"《{doc.title}》已作废，不能再签署或更正。", code="document_voided")
 
 
 def _lock_case(case: Case) -> Case:

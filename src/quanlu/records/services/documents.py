@@ -25,6 +25,7 @@ from quanlu.records.services.common import (
     _lock_doc,
     _maybe_complete,
     _next_number,
+    _refuse_voided,
     _render_version,
     _require_writer,
     _same_submitter,
@@ -119,6 +120,7 @@ def document_amend(
     changes and why. The old version stays as it was, readable."""
     doc = _lock_doc(document)
     _require_writer(actor, doc.case, "更正文书")
+    _refuse_voided(doc)
     if doc.origin == Origin.UPLOADED:
         raise Conflict("上传的文件不能更正，请上传新的文件。", code="uploaded_document")
     signature_method = clean_choice(

@@ -19,6 +19,7 @@ from quanlu.records.services.common import (
     _base_payload,
     _lock_doc,
     _maybe_complete,
+    _refuse_voided,
     _require_writer,
     _slot,
 )
@@ -32,6 +33,7 @@ def refusal_record(
     recording officer attests it (001 第十四条 asks two officers: see ``refusal_attest``)."""
     doc = _lock_doc(document)
     _require_writer(actor, doc.case, "记录拒绝签字")
+    _refuse_voided(doc)
     signature_method = clean_choice(
         signature_method, label="签名方式", field="signature_method", choices=OFFICER_METHODS
     )

@@ -26,6 +26,7 @@ from quanlu.records.services.common import (
     _base_payload,
     _lock_doc,
     _maybe_complete,
+    _refuse_voided,
     _require_writer,
     _same_submitter,
     _slot,
@@ -40,11 +41,23 @@ def _open_expected(st: SlotStatus) -> bool:
 
 @transaction.atomic
 def signature_sign(
-    *, actor: Officer, document: Document, slot: str, signature_method: str, kind: str = ""
+    *,
+    actor: Officer,
+    document: Document,
+    slot: str,
+    signature_method: str,
+    kind: str = "",
+    recorded_by: Officer | None = None,
 ) -> Signature:
     """An officer signs (or, for the agency seal slot, applies the seal) after
-    re-authenticating; the time is recorded."""
+    re-authenticating; the time is recorded. ``actor`` is the officer who signs and
+    re-authenticated; on a shared device ``recorded_by`` is the signed-in officer
+    whose device it is (a writer of the case), the actor otherwise."""
     doc = _lock_doc(document)
+    _refuse_voided(doc)
+    recorder = recorded_by or actor
+    if recorder.pk != actor.pk:
+        _require_writer(recorder, doc.case, "在本机记录其他执法人员的签名")
     version = current_version(doc)
     if doc.case.stage == Stage.CLOSED:
         raise Conflict("案件已结案，文书不能再签署。", code="case_closed")
@@ -59,18 +72,22 @@ def signature_sign(
             f"「{st.label}」应由{st.role_labels}本人签名，请使用触屏签名或上传签名页。", field_name="slot"
         )
     role = st.roles[0]
-    if not actor.is_active or not actor.has_role(*OFFICER_ROLE_NEEDS[role]):
+    if not actor.is_active:
+        raise PermissionDenied(f"{actor.full_name}的账号已停用，不能签名。")
+    if not actor.has_role(*OFFICER_ROLE_NEEDS[role]):
         names = "、".join(Role(r).label for r in OFFICER_ROLE_NEEDS[role])
-        raise PermissionDenied(f"在「{st.label}」签署需要以下角色之一：{names}。")
+        raise PermissionDenied(f"{actor.full_name}在「{st.label}」签署需要以下角色之一：{names}。")
     if role in ("officer", "server") and not actor.certificate_valid_on(timezone.localdate()):
-        raise PermissionDenied("您没有有效的行政执法证件，不能作为执法人员签名。")
+        raise PermissionDenied(
+            f"{actor.full_name}没有有效的行政执法证件（未登记或已过期），不能作为执法人员签名。"
+        )
     doc_type = _type(doc.type_code)
     if any(e.officer_id for e in st.expected):
         mine = [e for e in st.expected if e.officer_id == str(actor.public_id)]
         if not mine:
-            raise PermissionDenied(f"您不在本文书「{st.label}」名单中，不能在此签名。")
+            raise PermissionDenied(f"{actor.full_name}不在本文书「{st.label}」名单中，不能在此签名。")
         if mine[0].done:
-            raise Conflict(f"您已在「{st.label}」签名。", code="already_signed")
+            raise Conflict(f"{actor.full_name}已在「{st.label}」签名。", code="already_signed")
     else:
         same = _named_officer(doc_type, st.key, version)
         if same and same != str(actor.public_id):
@@ -100,11 +117,11 @@ def signature_sign(
                 officer=actor,
                 signer_name=actor.full_name,
                 method=signature_method,
-                recorded_by=actor,
+                recorded_by=recorder,
                 signed_at=now,
             )
     except IntegrityError as exc:
-        raise Conflict(f"您已在「{st.label}」签名。", code="already_signed") from exc
+        raise Conflict(f"{actor.full_name}已在「{st.label}」签名。", code="already_signed") from exc
     _signature_event(actor, doc, version, sig)
     _maybe_complete(actor, doc, version)
     return sig
@@ -181,6 +198,7 @@ def _signature_capture(
 ) -> Signature:
     doc = _lock_doc(document)
     _require_writer(actor, doc.case, "记录签名")
+    _refuse_voided(doc)
     version = current_version(doc)
     st = _slot(doc, version, slot)
     if st.officer_slot:
@@ -239,6 +257,7 @@ def _signature_event(actor: Officer, doc: Document, version: Version, sig: Signa
             "signer": sig.officer.public_id if sig.officer else None,
             "signer_name": sig.signer_name,
             "method": sig.method,
+            "recorded_by": sig.recorded_by.public_id,
             "image_sha256": sig.image_sha256,
             "content_sha256": version.content_sha256,
         },
