@@ -110,7 +110,7 @@ def officer_list(request: HttpRequest) -> HttpResponse:
     officers = (
         Officer.objects.filter(agency=agency)
         .prefetch_related("role_grants")
-        .order_by("-is_active", "full_name")
+        .order_by("-is_active", "username")
     )
     rows = [(o, alerts.get(o.pk)) for o in officers]
     return render(
