@@ -19,6 +19,7 @@ from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
 from quanlu.media.api import router as media_router
+from quanlu.org.api import router as org_router
 from quanlu.records.api import router as records_router
 from quanlu.rulebooks.api import router as rulebooks_router
 from quanlu.supervision.api import router as supervision_router
@@ -37,6 +38,7 @@ api.add_router("", cases_router)
 api.add_router("", devices_router)
 api.add_router("", ledger_router)
 api.add_router("", media_router)
+api.add_router("", org_router)
 api.add_router("", records_router)
 api.add_router("", rulebooks_router)
 api.add_router("", supervision_router)

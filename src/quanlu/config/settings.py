@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "quanlu.org.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -102,8 +103,12 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -131,6 +136,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("QUANLU_HSTS_SECONDS", 0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Accounts (等保 2.0 登录失败处理): after QUANLU_LOGIN_MAX_FAILURES failed sign-ins within
+# QUANLU_LOGIN_WINDOW_MINUTES the account locks for QUANLU_LOGIN_LOCK_MINUTES; API tokens
+# expire QUANLU_TOKEN_DAYS after issue.
+QUANLU_LOGIN_MAX_FAILURES = env_int("QUANLU_LOGIN_MAX_FAILURES", 5, minimum=1)
+QUANLU_LOGIN_WINDOW_MINUTES = env_int("QUANLU_LOGIN_WINDOW_MINUTES", 15, minimum=1)
+QUANLU_LOGIN_LOCK_MINUTES = env_int("QUANLU_LOGIN_LOCK_MINUTES", 30, minimum=1)
+QUANLU_TOKEN_DAYS = env_int("QUANLU_TOKEN_DAYS", 90, minimum=1)
 
 # Request bodies: forms are small; large media goes through the streaming upload API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

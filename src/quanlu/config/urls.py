@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("quanlu.records.urls")),
     path("", include("quanlu.rulebooks.urls")),
     path("supervision/", include("quanlu.supervision.urls")),
+    path("", include("quanlu.org.urls")),
     path("", include("quanlu.web.urls")),
 ]
 

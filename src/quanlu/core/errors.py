@@ -67,8 +67,9 @@ class PermissionDenied(DomainError):
 
 
 class Conflict(DomainError):
-    def __init__(self, message: str, *, code: str = "conflict") -> None:
-        super().__init__(message=message, code=code, status=409)
+    def __init__(self, message: str, *, code: str = "conflict", field_name: str = "") -> None:
+        details = [{"field": field_name, "message": message}] if field_name else []
+        super().__init__(message=message, code=code, status=409, details=details)
 
 
 class Refused(DomainError):

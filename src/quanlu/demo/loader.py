@@ -83,7 +83,8 @@ STAFF = [
     ("officer2", [Role.OFFICER], True),
     ("reviewer", [Role.REVIEWER, Role.OFFICER], True),
     ("legal", [Role.LEGAL_REVIEWER], True),
-    ("approver", [Role.APPROVER], True),
+    # The head also administers the agency's accounts in the demo (机构管理).
+    ("approver", [Role.APPROVER, Role.ADMINISTRATOR], True),
     ("archivist", [Role.ARCHIVIST], False),
     ("keeper", [Role.DEVICE_KEEPER], False),
 ]

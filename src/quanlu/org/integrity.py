@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from quanlu.ledger import directory
-from quanlu.ledger.records import cover
+from quanlu.ledger.records import cover, exempt
 
 
 class Directory:
@@ -40,5 +40,14 @@ def bind() -> None:
     # its hasher's work factor changes: neither is a record of enforcement.
     cover(m.Officer, exclude=("last_login", "password"))
     cover(m.RoleGrant)
-    cover(m.ApiToken)
+    # last_used_at is a usage stamp written at each use, like last_login.
+    cover(m.ApiToken, exclude=("last_used_at",))
+    cover(m.AgencySettings)
+    cover(m.Certificate)
+    cover(m.AccountLock)
+    exempt(
+        m.LoginFailure,
+        reason="a security log of failed sign-ins by the name typed, which may name nobody; "
+        "the locks it leads to are covered (AccountLock)",
+    )
     directory.register(Directory())

@@ -33,6 +33,9 @@ class Region(models.Model):
 class AgencyKind(models.TextChoices):
     ENFORCEMENT = "enforcement", "行政执法机关"
     JUSTICE = "justice", "司法行政部门"
+    # Other departments the law lets supervise enforcement (e.g. 审计、监察): they hold no
+    # rulebook and open no cases, like a justice bureau.
+    SUPERVISING = "supervising", "其他监督部门"
 
 
 class AgencyLevel(models.TextChoices):
@@ -63,6 +66,8 @@ class Agency(models.Model):
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     rulebook_id = models.CharField("适用规则集", max_length=64, blank=True)
+    # 统一社会信用代码 (GB 32100-2015), checked with its check character when given.
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -70,7 +75,7 @@ class Agency(models.Model):
         verbose_name_plural = verbose_name
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="justice") | ~Q(rulebook_id=""),
+                condition=Q(kind__in=["justice", "supervising"]) | ~Q(rulebook_id=""),
                 name="enforcement_agency_has_rulebook",
             )
         ]
@@ -82,6 +87,34 @@ class Agency(models.Model):
     def is_justice(self) -> bool:
         return self.kind == AgencyKind.JUSTICE
 
+    @property
+    def enforces(self) -> bool:
+        return self.kind == AgencyKind.ENFORCEMENT
+
+
+class AgencySettings(models.Model):
+    """The agency's document particulars, one version per change (the latest is in
+    force); the archive's 全宗号 and 档号 codes live in ``archive.ArchiveConfiguration``."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="settings_versions", verbose_name="机关"
+    )
+    version = models.PositiveIntegerField("版本")
+    document_name = models.CharField("文书上的机关全称", max_length=100)
+    # 遵环〔YYYY〕N号: YYYY is the year, N the sequence number.
+    case_number_pattern = models.CharField("案号格式", max_length=64)
+    reason = models.CharField("变更原因", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        "Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="设置人"
+    )
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "机关文书设置"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["agency", "version"], name="one_settings_version")]
+
 
 class Role(models.TextChoices):
     OFFICER = "officer", "执法人员"
@@ -92,6 +125,7 @@ class Role(models.TextChoices):
     ARCHIVIST = "archivist", "档案管理人员"
     DEVICE_KEEPER = "device_keeper", "设备管理人员"
     SUPERVISOR = "supervisor", "执法监督人员"
+    ADMINISTRATOR = "administrator", "系统管理员"
 
 
 class Officer(AbstractUser):
@@ -114,6 +148,12 @@ class Officer(AbstractUser):
     certificate_no = models.CharField("执法证件编号", max_length=32, blank=True)
     certificate_valid_from = models.DateField("证件有效期起", null=True, blank=True)
     certificate_valid_until = models.DateField("证件有效期至", null=True, blank=True)
+    # Mirrors the current certificate's status (Certificate): a suspended one signs nothing.
+    certificate_suspended = models.BooleanField("证件已暂扣", default=False)
+    # 居民身份证号码 (GB 11643-1999), checked with its check digit when given.
+    id_number = models.CharField("身份证号码", max_length=18, blank=True)
+    # Set by an administrator's password reset: the next sign-in must choose a new one.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "人员"
@@ -128,7 +168,7 @@ class Officer(AbstractUser):
         return self.full_name or self.username
 
     def certificate_valid_on(self, day: dt.date) -> bool:
-        if not self.certificate_no or self.certificate_valid_until is None:
+        if not self.certificate_no or self.certificate_valid_until is None or self.certificate_suspended:
             return False
         start = self.certificate_valid_from or dt.date.min
         return start <= day <= self.certificate_valid_until
@@ -146,6 +186,45 @@ class Officer(AbstractUser):
         return bool(self.role_set() & set(roles))
 
 
+class CertificateStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    SUSPENDED = "suspended", "暂扣"
+
+
+class Certificate(models.Model):
+    """An enforcement certificate (执法证件). A renewal is a new row naming the one it
+    replaces; the officer's current certificate is the latest."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    officer = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="certificates", verbose_name="持证人"
+    )
+    number = models.CharField("证件编号", max_length=32)
+    issuing_authority = models.CharField("发证机关", max_length=100)
+    area = models.CharField("执法区域", max_length=100, blank=True)
+    category = models.CharField("执法类别", max_length=100, blank=True)
+    valid_from = models.DateField("有效期起", null=True, blank=True)
+    valid_until = models.DateField("有效期至")
+    # A state that moves (suspension and its lifting), each move its own event.
+    status = models.CharField(
+        "状态", max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.ACTIVE
+    )
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="替换证件"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "执法证件"
+        verbose_name_plural = verbose_name
+        constraints = [
+            # A renewal may keep its number: the pair is unique per validity start.
+            models.UniqueConstraint(
+                fields=["issuing_authority", "number", "valid_from"], name="unique_certificate_per_issuer"
+            )
+        ]
+
+
 class RoleGrant(models.Model):
     """A role held by an officer; revoking sets ``revoked_at`` and keeps the row."""
 
@@ -154,7 +233,9 @@ class RoleGrant(models.Model):
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+    reason = models.CharField("授予原因", max_length=500, blank=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoke_reason = models.CharField("撤销原因", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "角色"
@@ -175,9 +256,45 @@ class ApiToken(models.Model):
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="api_tokens")
     label = models.CharField("用途", max_length=64)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    # Tokens issued before expiry existed have none and stay valid until revoked.
+    expires_at = models.DateTimeField("有效期至", null=True, blank=True)
+    # Like Django's last_login: written at use, outside the ledger (see integrity.py).
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "接口令牌"
+        verbose_name_plural = verbose_name
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, by the username typed (which may name nobody): the count
+    behind the lockout. A security log, not agency content."""
+
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = verbose_name
+
+
+class AccountLock(models.Model):
+    """An account locked after repeated failed sign-ins (等保 2.0 登录失败处理), until
+    ``until`` or an administrator's unlock."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="locks", verbose_name="人员")
+    locked_at = models.DateTimeField("锁定时间", auto_now_add=True)
+    until = models.DateTimeField("锁定至")
+    failures = models.PositiveIntegerField("失败次数")
+    unlocked_at = models.DateTimeField("解锁时间", null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        Officer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="解锁人"
+    )
+    unlock_reason = models.CharField("解锁原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "账号锁定"
         verbose_name_plural = verbose_name

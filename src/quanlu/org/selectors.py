@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from quanlu.org.models import Agency, AgencyKind, ApiToken, Officer, Region, Role
-from quanlu.org.services import token_digest
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from quanlu.org.models import Agency, AgencyKind, ApiToken, Certificate, Officer, Region, Role
+from quanlu.org.services import api_token_touch, certificate_current, token_digest
 
 
 def visible_agencies(officer: Officer) -> QuerySet[Agency]:
@@ -18,7 +22,7 @@ def visible_agencies(officer: Officer) -> QuerySet[Agency]:
     agency = officer.agency
     if agency is None or not officer.is_active:
         return Agency.objects.none()
-    if agency.kind == AgencyKind.JUSTICE:
+    if agency.kind in (AgencyKind.JUSTICE, AgencyKind.SUPERVISING):
         return Agency.objects.filter(kind=AgencyKind.ENFORCEMENT, region__path__startswith=agency.region.path)
     return Agency.objects.filter(Q(pk=agency.pk) | Q(path__startswith=agency.path))
 
@@ -37,7 +41,61 @@ def officer_for_token(raw: str) -> Officer | None:
     )
     if token is None or not token.officer.is_active:
         return None
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    api_token_touch(token, now)
     return token.officer
+
+
+def tokens_of_agency(agency: Agency) -> QuerySet[ApiToken]:
+    return (
+        ApiToken.objects.filter(officer__agency=agency)
+        .select_related("officer")
+        .order_by("revoked_at", "-created_at")
+    )
+
+
+# ---------------------------------------------------------------- certificate alerts
+
+ALERT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class CertificateAlert:
+    officer: Officer
+    certificate: Certificate | None
+    level: str  # "yellow" (expires within ALERT_DAYS) or "red" (expired, suspended)
+    message: str
+
+
+def certificate_alert(officer: Officer, today: dt.date | None = None) -> CertificateAlert | None:
+    """Yellow within 30 days of expiry, red once expired or suspended; None when the
+    officer holds no certificate (staff) or a good one."""
+    today = today or timezone.localdate()
+    if not officer.certificate_no or officer.certificate_valid_until is None:
+        return None
+    cert = certificate_current(officer)
+    until = officer.certificate_valid_until
+    if officer.certificate_suspended:
+        return CertificateAlert(officer, cert, "red", "执法证件已暂扣，不能以执法人员身份签署。")
+    if until < today:
+        return CertificateAlert(
+            officer, cert, "red", f"执法证件已于 {until:%Y-%m-%d} 过期，不能以执法人员身份签署。"
+        )
+    if (until - today).days <= ALERT_DAYS:
+        return CertificateAlert(officer, cert, "yellow", f"执法证件将于 {until:%Y-%m-%d} 到期，请及时换证。")
+    return None
+
+
+def certificate_alerts(agency: Agency, today: dt.date | None = None) -> list[CertificateAlert]:
+    """The agency's active officers whose certificates need attention, red first."""
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=ALERT_DAYS)
+    officers = Officer.objects.filter(agency=agency, is_active=True).exclude(certificate_no="")
+    officers = officers.filter(Q(certificate_valid_until__lte=soon) | Q(certificate_suspended=True))
+    found = [a for o in officers.order_by("full_name") if (a := certificate_alert(o, today))]
+    return sorted(found, key=lambda a: a.level != "red")
 
 
 ROLE_LABELS = dict(Role.choices)
@@ -61,3 +119,47 @@ def supervisor_of(agency: Agency) -> Agency | None:
             return bureau
         region = region.parent
     return None
+
+
+def export_rows(agency: Agency) -> tuple[list[list[str]], list[list[str]]]:
+    """The agency and those below it, and their active officers, in the import format
+    (``quanlu.org.spreadsheet``): what comes out can go back in."""
+    agencies = (
+        Agency.objects.filter(path__startswith=agency.path)
+        .select_related("region", "parent")
+        .order_by("path")
+    )
+    agency_rows = [
+        [
+            a.code,
+            a.name,
+            a.get_kind_display(),
+            a.get_level_display(),
+            a.region.code,
+            a.parent.code if a.parent and a.pk != agency.pk else "",
+            a.rulebook_id,
+            a.case_prefix,
+            a.uscc,
+        ]
+        for a in agencies
+    ]
+    officer_rows = []
+    officers = Officer.objects.filter(agency__in=agencies, is_active=True).select_related("agency")
+    for o in officers.order_by("agency__path", "username"):
+        cert = certificate_current(o)
+        officer_rows.append(
+            [
+                o.agency.code if o.agency else "",
+                o.username,
+                o.full_name,
+                o.id_number,
+                o.certificate_no,
+                cert.issuing_authority if cert else "",
+                cert.area if cert else "",
+                cert.category if cert else "",
+                o.certificate_valid_from.isoformat() if o.certificate_valid_from else "",
+                o.certificate_valid_until.isoformat() if o.certificate_valid_until else "",
+                "、".join(ROLE_LABELS[r] for r in sorted(o.role_set())),
+            ]
+        )
+    return agency_rows, officer_rows

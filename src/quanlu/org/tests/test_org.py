@@ -27,7 +27,7 @@ def test_an_enforcement_agency_needs_a_known_rulebook(world):
             rulebook_id="nonexistent",
             case_prefix="某",
         )
-    with pytest.raises(InvalidInput, match="司法行政部门不适用"):
+    with pytest.raises(InvalidInput, match="不适用执法规则集"):
         services.agency_create(
             actor=None,
             code="y",
@@ -57,7 +57,7 @@ def test_duplicate_agency_and_username_and_certificate_are_refused(world):
             agency=world.agency,
             username=world.officer.username,
             full_name="重名",
-            password="x",
+            password=f.PASSWORD,
             roles=[],
         )
     with pytest.raises(Conflict, match="执法证件编号"):
@@ -66,7 +66,7 @@ def test_duplicate_agency_and_username_and_certificate_are_refused(world):
             agency=world.agency,
             username="newone",
             full_name="新人",
-            password="x",
+            password=f.PASSWORD,
             roles=[],
             certificate_no=world.officer.certificate_no,
             certificate_valid_until=world.officer.certificate_valid_until,
@@ -80,7 +80,7 @@ def test_a_certificate_needs_its_validity(world):
             agency=world.agency,
             username="n2",
             full_name="某",
-            password="x",
+            password=f.PASSWORD,
             roles=[],
             certificate_no="X123",
         )
@@ -171,8 +171,9 @@ def test_malformed_or_unknown_ids_are_not_found(world, bad):
 
 def test_an_inactive_officer_sees_nothing(world):
     case = world.open_case()
-    gone = services.officer_deactivate(actor=world.approver, officer=world.officer2, reason="调离本机关")
+    admin = f.officer(world.agency, Role.ADMINISTRATOR, certificate=False)
+    gone = services.officer_deactivate(actor=admin, officer=world.officer2, reason="调离本机关")
     with pytest.raises(NotFound):
         case_get_for(gone, case.public_id)
     with pytest.raises(Conflict):
-        services.officer_deactivate(actor=world.approver, officer=gone, reason="再次停用")
+        services.officer_deactivate(actor=admin, officer=gone, reason="再次停用")

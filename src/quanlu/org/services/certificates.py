@@ -1,0 +1,156 @@
+"""Enforcement certificates (执法证件): recorded, renewed (a new row, the old one kept),
+suspended and restored. The officer's own certificate fields mirror the current one, so
+every place that checks a signer (``Officer.certificate_valid_on``) keeps working."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from quanlu.core.errors import Conflict, InvalidInput
+from quanlu.core.validation import clean_text
+from quanlu.ledger.services import record_event
+from quanlu.org import events
+from quanlu.org.models import Certificate, CertificateStatus, Officer
+from quanlu.org.permissions import require_admin
+
+
+def certificate_current(officer: Officer) -> Certificate | None:
+    return officer.certificates.order_by("-created_at", "-pk").first()
+
+
+def _clean(
+    *, number: str, issuing_authority: str, area: str, category: str, valid_from: Any, valid_until: Any
+) -> tuple[str, str, str, str]:
+    number = clean_text(number, label="执法证件编号", field="certificate_no", max_length=32)
+    issuing_authority = clean_text(
+        issuing_authority, label="发证机关", field="issuing_authority", max_length=100
+    )
+    area = clean_text(area, label="执法区域", field="area", max_length=100, required=False)
+    category = clean_text(category, label="执法类别", field="category", max_length=100, required=False)
+    if not isinstance(valid_until, dt.date):
+        raise InvalidInput("请填写证件有效期至（日期）。", field_name="valid_until")
+    if valid_from is not None and not isinstance(valid_from, dt.date):
+        raise InvalidInput("证件有效期起应为日期。", field_name="valid_from")
+    if valid_from is not None and valid_from > valid_until:
+        raise InvalidInput("证件有效期起不能晚于有效期至。", field_name="valid_until")
+    return number, issuing_authority, area, category
+
+
+def _mirror(officer: Officer, cert: Certificate) -> None:
+    officer.certificate_no = cert.number
+    officer.certificate_valid_from = cert.valid_from
+    officer.certificate_valid_until = cert.valid_until
+    officer.certificate_suspended = cert.status == CertificateStatus.SUSPENDED
+    officer.save(
+        update_fields=[
+            "certificate_no",
+            "certificate_valid_from",
+            "certificate_valid_until",
+            "certificate_suspended",
+        ]
+    )
+
+
+@transaction.atomic
+def certificate_record(
+    *,
+    actor: Officer | None,
+    officer: Officer,
+    number: str,
+    issuing_authority: str,
+    valid_until: dt.date | None,
+    valid_from: dt.date | None = None,
+    area: str = "",
+    category: str = "",
+) -> Certificate:
+    """Record a certificate for ``officer``; when they hold one already this is its
+    renewal: the new one becomes current, the old one stays as history."""
+    if actor is not None and officer.agency is not None:
+        require_admin(actor, officer.agency)
+    number, issuing_authority, area, category = _clean(
+        number=number,
+        issuing_authority=issuing_authority,
+        area=area,
+        category=category,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    assert valid_until is not None
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    taken = Certificate.objects.filter(number=number, issuing_authority=issuing_authority).exclude(
+        officer=officer
+    )
+    if taken.exists() or Officer.objects.filter(certificate_no=number).exclude(pk=officer.pk).exists():
+        raise Conflict(
+            f"执法证件编号 {number}（{issuing_authority}）已登记给其他人员。", field_name="certificate_no"
+        )
+    previous = certificate_current(officer)
+    if previous is not None and previous.number == number and previous.valid_from == valid_from:
+        raise Conflict("该证件已登记；换证请填写新的有效期。", field_name="valid_from")
+    cert = Certificate.objects.create(
+        officer=officer,
+        number=number,
+        issuing_authority=issuing_authority,
+        area=area,
+        category=category,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        replaces=previous,
+    )
+    _mirror(officer, cert)
+    record_event(
+        type=events.CERTIFICATE_RENEWED if previous else events.CERTIFICATE_RECORDED,
+        actor=actor,
+        agency=officer.agency,
+        payload={
+            "officer": officer.public_id,
+            "certificate": cert.public_id,
+            "replaces": previous.public_id if previous else None,
+            "number": number,
+            "issuing_authority": issuing_authority,
+            "area": area,
+            "category": category,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
+        rows=[cert, officer],
+    )
+    return cert
+
+
+@transaction.atomic
+def certificate_set_status(
+    *, actor: Officer | None, officer: Officer, status: str, reason: str
+) -> Certificate:
+    """Suspend (暂扣) the current certificate, or restore it: a suspended certificate
+    signs nothing, like an expired one."""
+    if actor is not None and officer.agency is not None:
+        require_admin(actor, officer.agency)
+    if status not in CertificateStatus.values:
+        raise InvalidInput("证件状态只能为有效或暂扣。", field_name="status")
+    reason = clean_text(reason, label="原因", field="reason", max_length=500)
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    cert = certificate_current(officer)
+    if cert is None:
+        raise Conflict("该人员没有登记执法证件。")
+    if cert.status == status:
+        raise Conflict(f"该证件已是「{CertificateStatus(status).label}」状态。")
+    cert.status = status
+    cert.save(update_fields=["status"])
+    _mirror(officer, cert)
+    record_event(
+        type=events.CERTIFICATE_STATUS_SET,
+        actor=actor,
+        agency=officer.agency,
+        payload={
+            "officer": officer.public_id,
+            "certificate": cert.public_id,
+            "status": status,
+            "reason": reason,
+        },
+        rows=[cert, officer],
+    )
+    return cert
