@@ -20,12 +20,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timezone import localtime
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from quanlu.access.selectors import CONTENT_DENIED, content_view, may_read_content
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import DomainError
+from quanlu.org import services as org_services
 from quanlu.org.models import Officer
 from quanlu.records import selectors as rs
 from quanlu.records import services
@@ -295,9 +297,15 @@ def _reauthenticated(request: HttpRequest, username: str, password: str) -> Offi
     if known is not None and not known.is_active:
         messages.error(request, f"{known.full_name}的账号已停用，不能签名，未记录。")
         return None
+    who = known.full_name if known is not None else "该执法人员"
+    # A password tried on a colleague's behalf counts towards their lockout as at the
+    # login page: a signed-in writer must not get unlimited guesses at it.
+    if (until := org_services.lock_in_force(username)) is not None:
+        messages.error(request, f"{who}的账号因多次密码错误已锁定至 {localtime(until):%H:%M}，其签名未记录。")
+        return None
     user = authenticate(request, username=username, password=password)
     if not isinstance(user, Officer):
-        who = known.full_name if known is not None else "该执法人员"
+        org_services.login_failure_record(username=username)
         messages.error(request, f"{who}的用户名或密码不正确，其签名未记录。")
         return None
     return user

@@ -14,10 +14,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.timezone import localtime
 
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case
 from quanlu.core.errors import DomainError, NotFound
+from quanlu.org import services as org_services
 from quanlu.org.models import Officer
 from quanlu.rulebooks.loader import citation_label
 
@@ -67,8 +69,15 @@ def password_ok(request: HttpRequest, password: str | None = None) -> bool:
     form's cleaned one is given); a wrong one signs nothing."""
     if password is None:
         password = request.POST.get("password", "")
-    if current_officer(request).check_password(password):
+    officer = current_officer(request)
+    # Wrong passwords here count towards the account's lockout as at the login page, so
+    # an unattended signed-in session does not give unlimited guesses.
+    if (until := org_services.lock_in_force(officer.username)) is not None:
+        messages.error(request, f"账号因多次密码错误已锁定至 {localtime(until):%H:%M}，未签署。")
+        return False
+    if officer.check_password(password):
         return True
+    org_services.login_failure_record(username=officer.username)
     messages.error(request, "密码不正确，未签署。")
     return False
 

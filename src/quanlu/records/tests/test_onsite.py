@@ -11,6 +11,7 @@ from django.utils import timezone
 from quanlu.cases import services as cases
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
 from quanlu.ledger.models import Event
+from quanlu.org import events as org_events
 from quanlu.org import services as org
 from quanlu.org.models import Role
 from quanlu.org.services import api_token_create
@@ -187,6 +188,24 @@ def test_wrong_password_deactivated_or_expired_officer_records_nothing(world, ca
     org.officer_deactivate(actor=None, officer=world.officer2, reason="调离")
     page = _sign(client, draft, world.officer2)
     assert "账号已停用" in page
+    assert not Signature.objects.exists()
+
+
+def test_guessing_a_colleagues_password_locks_their_account(world, case, draft, settings):
+    # Each wrong password counts as a failed sign-in of that colleague: at the limit
+    # their account locks (an event) and even the right password is then refused.
+    settings.QUANLU_LOGIN_MAX_FAILURES = 3
+    client = login(world.officer)
+    for _ in range(3):
+        assert "用户名或密码不正确" in _sign(client, draft, world.officer2, password="guess")
+    assert Event.objects.filter(type=org_events.ACCOUNT_LOCKED).count() == 1
+    page = _sign(client, draft, world.officer2)
+    assert "已锁定" in page
+    assert not Signature.objects.exists()
+    # The same for one's own password when signing as oneself.
+    for _ in range(3):
+        assert "密码不正确" in _sign(client, draft, world.officer, password="guess")
+    assert "已锁定" in _sign(client, draft, world.officer)
     assert not Signature.objects.exists()
 
 
