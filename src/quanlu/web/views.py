@@ -59,11 +59,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .exclude(stage=Stage.CLOSED)[:20]
             if handler
             else [],
-            "can_open": handler and officer.agency is not None and not officer.agency.is_justice,
+            "can_open": _can_open(officer),
             "agencies": visible_agencies(officer).order_by("path"),
             "alerts": alerts_for(officer).filter(deadline__met_at__isnull=True)[:20],
         },
     )
+
+
+def _can_open(officer: Officer) -> bool:
+    """Whether to offer 登记新案件: to handlers of an enforcement agency."""
+    return officer.has_role(Role.HANDLER) and officer.agency is not None and not officer.agency.is_justice
 
 
 @login_required
@@ -82,6 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "stage": stage,
             "q": query,
             "stages": Stage.choices,
+            "can_open": _can_open(officer),
         },
     )
 

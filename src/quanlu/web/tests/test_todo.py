@@ -85,9 +85,11 @@ def test_the_handler_page_keeps_my_cases_and_the_new_case_button(world):
 @pytest.mark.parametrize("persona", ["legal", "archivist", "approver"])
 def test_other_roles_see_no_handler_sections(world, persona):
     world.open_case()
-    page = client_for(getattr(world, persona)).get("/").content.decode()
+    client = client_for(getattr(world, persona))
+    page = client.get("/").content.decode()
     assert "登记新案件" not in page
     assert "我承办的案件" not in page
+    assert "登记新案件" not in client.get("/cases/").content.decode()
 
 
 def test_a_co_officer_listed_in_a_transcript_sees_it_waiting_for_their_signature(world):
