@@ -23,6 +23,7 @@ from quanlu.org.api import router as org_router
 from quanlu.records.api import router as records_router
 from quanlu.rulebooks.api import router as rulebooks_router
 from quanlu.supervision.api import router as supervision_router
+from quanlu.web.api import router as web_router
 
 api = NinjaAPI(
     title="全录 quanlu API",
@@ -42,6 +43,7 @@ api.add_router("", org_router)
 api.add_router("", records_router)
 api.add_router("", rulebooks_router)
 api.add_router("", supervision_router)
+api.add_router("", web_router)
 
 
 @api.exception_handler(DomainError)

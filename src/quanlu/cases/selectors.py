@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -25,10 +26,37 @@ def case_list_for(officer: Officer, *, stage: str | None = None, query: str = ""
     if stage:
         qs = qs.filter(stage=stage)
     if query:
-        qs = qs.filter(
-            Q(number__icontains=query) | Q(cause__icontains=query) | Q(parties__name__icontains=query)
-        )
+        qs = qs.filter(search_filter(query))
     return qs.distinct().order_by("-opened_at")
+
+
+# The brackets people type around a year in a case number: 〔〕 as issued, and the
+# [] () 【】 （） 〈〉 a keyboard or another system gives.
+_OPENING = "〔[(【（〈［"
+_CLOSING = "〕])】）〉］"
+_BRACKETS = str.maketrans(dict.fromkeys(_OPENING, "〔") | dict.fromkeys(_CLOSING, "〕"))
+
+
+def normalize_query(query: str) -> str:
+    """What an officer typed, in the form case numbers and ID numbers are stored:
+    full-width digits and letters half-width (NFKC), every kind of bracket as 〔〕,
+    no spaces, the letters of an ID number or credit code upper-case."""
+    text = unicodedata.normalize("NFKC", query)
+    # NFKC turns 〔〕 into nothing else, but （） into (): map them all after it.
+    return "".join(text.translate(_BRACKETS).split()).upper()
+
+
+def search_filter(query: str) -> Q:
+    """Cases whose number, cause, or a party's name, ID number or credit code matches
+    ``query``, tolerant of the bracket and digit widths (both sides normalised: the
+    stored numbers are issued with 〔〕 and half-width digits)."""
+    raw = query.strip()
+    norm = normalize_query(raw)
+    found = Q(cause__icontains=raw) | Q(parties__name__icontains=raw)
+    if norm:
+        found |= Q(number__icontains=norm) | Q(parties__id_number__icontains=norm)
+        found |= Q(cause__icontains=norm) | Q(parties__name__icontains=norm)
+    return found
 
 
 def case_get_for(officer: Officer, public_id: Any) -> Case:

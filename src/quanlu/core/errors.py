@@ -75,9 +75,13 @@ class Conflict(DomainError):
 class Refused(DomainError):
     """A legal or procedural rule refuses the action; findings cite the articles."""
 
-    def __init__(self, message: str, findings: list[Finding], *, code: str = "refused") -> None:
+    def __init__(
+        self, message: str, findings: list[Finding], *, code: str = "refused", headline: str = ""
+    ) -> None:
         super().__init__(message=message, code=code, status=409, details=[f.as_dict() for f in findings])
         self.findings = findings
+        # What a page shows above the list of findings (the message repeats them inline).
+        self.headline = headline or message
 
 
 class StorageFull(DomainError):

@@ -118,6 +118,7 @@ def provide(case: Case) -> dict[str, Any]:
             stage=d.stage,
             uploaded=d.origin == "uploaded",
             fields=values,
+            version=current.number,
             missing=tuple(
                 document_missing_from(
                     d, current, versions=versions, signatures=signatures[d.pk], refusals=refusals[d.pk]

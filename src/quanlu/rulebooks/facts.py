@@ -210,6 +210,7 @@ class Document:
     fields: Mapping[str, Any] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # what it lacks to be complete (empty: signature set satisfied)
     officers: tuple[OfficerEntry, ...] = ()  # those listed in its first officers field
+    version: int = 1  # the current version's number: findings name the version at fault
 
     @property
     def hex(self) -> str:
@@ -228,7 +229,9 @@ class Document:
     @property
     def label(self) -> str:
         number = f"（{self.number}）" if self.number else ""
-        return f"《{self.title}》{number}"
+        # A corrected document is named with its version: the officer signs that one.
+        version = f"第{self.version}版" if self.version > 1 else ""
+        return f"《{self.title}》{number}{version}"
 
     def field_label(self, key: str) -> str:
         spec = self.type.field(key)

@@ -18,7 +18,7 @@ from django.utils.timezone import localtime
 
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Case
-from quanlu.core.errors import DomainError, NotFound
+from quanlu.core.errors import DomainError, NotFound, Refused
 from quanlu.org import services as org_services
 from quanlu.org.models import Officer
 from quanlu.rulebooks.loader import citation_label
@@ -120,12 +120,25 @@ def attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]
             form.add_error(field, exc.message)
         elif form is not None:
             form.add_error(None, exc.message)
+        elif isinstance(exc, Refused) and exc.findings:
+            # A list, one finding a line with its article, not one sentence joined by "；".
+            messages.error(request, exc.headline)
+            for line in dict.fromkeys(_finding_line(f.as_dict()) for f in exc.findings):
+                messages.error(request, line)
+            return None
         else:
             messages.error(request, exc.message)
         for d in exc.details:
             if d.get("article"):
                 messages.warning(request, f"依据：{_label(d)}「{d.get('quote', '')}」")
         return None
+
+
+def _finding_line(detail: dict[str, Any]) -> str:
+    message = str(detail.get("message") or "")
+    if not detail.get("article"):
+        return message
+    return f"{message}（依据：{_label(detail)}「{detail.get('quote', '')}」）"
 
 
 def _label(detail: dict[str, Any]) -> str:

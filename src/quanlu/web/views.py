@@ -28,13 +28,15 @@ from quanlu.cases.models import (
 )
 from quanlu.core.errors import DomainError
 from quanlu.core.validation import parse_uuid
-from quanlu.org.models import Officer
+from quanlu.org.models import Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
 from quanlu.rulebooks.providers import gather
-from quanlu.supervision.selectors import alerts_for, open_deadlines_for
+from quanlu.supervision.selectors import alerts_for
 from quanlu.web import forms as f
+from quanlu.web.fixes import finding_rows
 from quanlu.web.pages import attempt, case_or_404, current_officer, form_errors, or_404, password_ok
+from quanlu.web.todo import todo_for
 
 # ---------------------------------------------------------------- pages
 
@@ -42,21 +44,31 @@ from quanlu.web.pages import attempt, case_or_404, current_officer, form_errors,
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     officer = current_officer(request)
-    now = timezone.now()
-    deadlines = list(open_deadlines_for(officer)[:50])
+    handler = officer.has_role(Role.HANDLER)
+    groups = todo_for(officer)
     return render(
         request,
         "web/dashboard.html",
         {
+            "todo": groups,
+            "todo_total": sum(len(g.items) for g in groups),
+            "handler": handler,
+            "supervisor": officer.has_role(Role.SUPERVISOR),
             "my_cases": cs.case_list_for(officer)
             .filter(lead_officer=officer)
-            .exclude(stage=Stage.CLOSED)[:20],
-            "waiting": cs.approvals_waiting_for(officer),
-            "deadlines": [(d, d.level(now), d.status_label(now)) for d in deadlines],
+            .exclude(stage=Stage.CLOSED)[:20]
+            if handler
+            else [],
+            "can_open": _can_open(officer),
             "agencies": visible_agencies(officer).order_by("path"),
             "alerts": alerts_for(officer).filter(deadline__met_at__isnull=True)[:20],
         },
     )
+
+
+def _can_open(officer: Officer) -> bool:
+    """Whether to offer 登记新案件: to handlers of an enforcement agency."""
+    return officer.has_role(Role.HANDLER) and officer.agency is not None and not officer.agency.is_justice
 
 
 @login_required
@@ -75,6 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "stage": stage,
             "q": query,
             "stages": Stage.choices,
+            "can_open": _can_open(officer),
         },
     )
 
@@ -129,7 +142,6 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             ],
             "parties": case.parties.all(),
             "approvals": rows,
-            "transitions": services.allowed_transitions(case.stage) if writable else [],
             "deadlines": [(d, d.level(now), d.status_label(now)) for d in case.deadlines.all()],
             "timeline": events_for(view, cs.case_timeline(case)),
             "party_form": f.PartyForm(),
@@ -140,15 +152,25 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "application_events": case.application_events.select_related("recorder"),
             "complaint": getattr(case, "complaint", None),
             "rulebook": rulebook_for(case),
+            "facts": facts,
             "compliance": results_for(view, evaluate(facts)),
-            "next_steps": [
-                (to, label, results_for(view, blocking))
-                for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage))
-            ]
-            if writable
-            else [],
+            "moves": _moves(case, facts, view) if writable else [],
         },
     )
+
+
+def _moves(case: Any, facts: Any, view: Any) -> list[dict[str, Any]]:
+    """Each move allowed from here with what blocks it (each reason once, with its fix):
+    the button is disabled while the list is not empty."""
+    transitions = dict(services.allowed_transitions(case.stage))
+    return [
+        {
+            "to": to,
+            "transition": transitions[to],
+            "blocking": finding_rows(str(case.public_id), results_for(view, blocking), facts),
+        }
+        for to, _, blocking in next_steps(facts, transitions.items())
+    ]
 
 
 def _suggested_gate(stage: str) -> str:

@@ -261,9 +261,9 @@ def case_advance(
     if to_stage == Stage.CLOSED:
         blocking += [f for check in CLOSING_CHECKS for f in check(case)]
     if blocking:
-        raise Refused(
-            "不符合本机关规定，不能进入下一阶段：" + "；".join(f.message for f in blocking), blocking
-        )
+        headline = "不符合本机关规定，不能进入下一阶段："
+        reasons = dict.fromkeys(f.message.rstrip("。") for f in blocking)  # each once, in order
+        raise Refused(headline + "；".join(reasons) + "。", blocking, headline=headline)
     # Warnings do not stop the move, but the record shows they were passed over.
     # Each names the records it is about, so that the events feed can show the mark instead
     # of the message to readers who may not read one (quanlu.access.redaction).

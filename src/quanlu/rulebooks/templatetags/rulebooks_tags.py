@@ -14,6 +14,7 @@ from quanlu.records.selectors import documents_of_case
 from quanlu.rulebooks.evaluator import Status, evaluate, rulebook_for
 from quanlu.rulebooks.forms import ExemptionForm
 from quanlu.rulebooks.providers import gather
+from quanlu.web.fixes import finding_rows
 
 register = template.Library()
 
@@ -49,17 +50,23 @@ def case_exemptions_card(context: Any) -> dict[str, Any]:
 @register.inclusion_tag("rulebooks/_compliance_card.html", takes_context=True)
 def case_compliance_card(context: Any) -> dict[str, Any]:
     """Every rule of the case's rulebook with its finding: breaches first (blocking,
-    then warnings), the rest folded away."""
+    then warnings), each naming the record and linking to its fix; the rest folded away."""
     case = context["case"]
+    facts = context.get("facts") or gather(case)
     results = context.get("compliance")
     if results is None:
-        results = evaluate(gather(case))
+        results = evaluate(facts)
     unmet = sorted((r for r in results if r.status == Status.UNMET), key=lambda r: r.rule.severity != "block")
+    uid = str(case.public_id)
+    rows = finding_rows(uid, unmet, facts)
     return {
         "case": case,
+        "writable": bool(context.get("writable")),
         "rulebook": context.get("rulebook") or rulebook_for(case),
-        "next_steps": context.get("next_steps") or [],
-        "unmet": unmet,
-        "met": [r for r in results if r.status == Status.MET],
-        "others": [r for r in results if r.status == Status.NOT_APPLICABLE],
+        "unmet": rows,
+        # The blocked moves, listed with their reasons in the case page's 推进阶段 card.
+        "blocked_moves": [m for m in context.get("moves") or [] if m["blocking"]],
+        "blocking_count": sum(1 for row in rows if row["r"].blocking),
+        "met": finding_rows(uid, [r for r in results if r.status == Status.MET], facts),
+        "others": finding_rows(uid, [r for r in results if r.status == Status.NOT_APPLICABLE], facts),
     }

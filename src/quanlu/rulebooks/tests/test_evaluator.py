@@ -170,11 +170,11 @@ def test_case_page_shows_compliance_with_citations(world):
     client.force_login(world.officer)
     text = client.get(f"/cases/{case.public_id}/").content.decode()
     assert "合规检查" in text
-    assert "「启动调查取证」前还需" in text
+    assert "尚不能启动调查取证，还需完成以下 2 项" in text  # the blocked move, with its reasons
     assert "第九条" in text
     assert "第1版" in text  # rulebook and version
-    assert "规则 init.approval_form" in text  # rule id
-    assert "不适用·阻断" in text  # status and severity
+    assert 'title="规则 init.approval_form' in text  # the rule id, for whoever hovers, not in the text
+    assert ">不适用</span>" in text  # status
 
 
 def test_rulebooks_list_and_coverage_commands(db):

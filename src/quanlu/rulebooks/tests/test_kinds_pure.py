@@ -195,6 +195,12 @@ def test_documents_required_met_unmet_and_not_applicable():
     unsigned = judge(r, facts(documents=(doc("d1", "initiation_approval", missing=("「批准人」尚未签名",)),)))
     assert unsigned.message == "《立案审批表》尚未签署完毕（「批准人」尚未签名）。"
     assert unsigned.subjects == ("d1",)
+    # A corrected document is named with its version: the one waiting for the signature.
+    second = doc("d1", "initiation_approval", version=2, missing=("「批准人」李娜尚未签名",))
+    assert (
+        judge(r, facts(documents=(second,))).message
+        == "《立案审批表》第2版尚未签署完毕（「批准人」李娜尚未签名）。"
+    )
     assert judge(r, facts(documents=(doc("d1", "initiation_approval"),))).status == Status.MET
     triggered = rule(
         "documents_required",

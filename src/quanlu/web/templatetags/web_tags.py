@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from quanlu.rulebooks.loader import all_rulebooks, citation_label
+from quanlu.web.labels import label_of
 
 register = template.Library()
 
@@ -26,3 +27,10 @@ def citation(value: Any, rulebook_id: str | None = None) -> str:
         if versions and versions[0].source == value.source:
             return citation_label(article, versions[0].id)
     return article
+
+
+@register.filter
+def code_label(value: Any) -> Any:
+    """``{{ e.payload.to|code_label }}``: a code's Chinese label (调查取证 for
+    ``investigation``); free text unchanged."""
+    return label_of(value)

@@ -42,11 +42,12 @@ def test_a_reviewer_grants_an_approval_and_sees_it_on_the_timeline(transactional
         page.wait_for_url(f"{live_server.url}/")
         assert "待我审批（1）" in page.content()
         page.click(f"text={case.number}")
-        page.wait_for_url(url)
+        page.wait_for_url(f"{url}#approval-{approval.public_id}")  # the to-do leads to the form
         page.fill(f"#op-{approval.public_id}", "同意立案，请依法调查。")
         page.fill(f"#pw-{approval.public_id}", f.PASSWORD)
         page.click("button[value=grant]")
         page.wait_for_selector("text=已签署：审核同意")
+        page.click("#timeline summary")  # the long record is folded until asked for
         timeline = page.inner_text("ol.timeline")
         assert "审批同意" in timeline
         assert "意见：同意立案，请依法调查。" in timeline

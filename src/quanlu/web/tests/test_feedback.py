@@ -49,8 +49,23 @@ def test_a_refusal_is_shown_in_chinese_with_the_titled_citation():
 
     assert attempt(None, request, refuse) is None
     shown = [str(m) for m in get_messages(request)]
-    assert "不能进入下一阶段。" in shown
-    assert f"依据：{TITLE}「签字或盖章」" in shown
+    assert shown == ["不能进入下一阶段。", f"缺少文书。（依据：{TITLE}「签字或盖章」）"]
+
+
+def test_a_refusal_lists_each_finding_once_not_joined():
+    request = _request()
+    same = Finding(rule="x", message="缺少文书。", rulebook=R004, article=ARTICLE, quote="签字或盖章")
+    other = Finding(rule="y", message="未载明「时间」。")
+
+    def refuse():
+        raise Refused(
+            "不能进入下一阶段：缺少文书；未载明「时间」。", [same, same, other], headline="不能进入："
+        )
+
+    assert attempt(None, request, refuse) is None
+    shown = [str(m) for m in get_messages(request)]
+    assert shown == ["不能进入：", f"缺少文书。（依据：{TITLE}「签字或盖章」）", "未载明「时间」。"]
+    assert not any("。；" in m for m in shown)
 
 
 def test_what_the_officer_may_not_know_of_is_a_404():
