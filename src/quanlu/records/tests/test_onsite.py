@@ -53,6 +53,10 @@ def test_void_an_unsigned_draft_keeps_it_and_unblocks_the_checks(world, case, dr
     page = login(world.officer).get(f"/documents/{draft.public_id}/").content.decode()
     assert "已作废" in page
     assert "误选当事人" in page
+    case_page = login(world.officer).get(f"/cases/{case.public_id}/").content.decode()
+    row = case_page[case_page.index(f"/documents/{draft.public_id}/") :][:600]
+    assert "已作废" in row
+    assert "待签署" not in row
     with pytest.raises(Conflict, match="已作废"):
         services.document_void(actor=world.officer, document=draft, reason="再次")
     with pytest.raises(Conflict, match="已作废"):
