@@ -71,9 +71,9 @@ test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when
 	@mkdir -p var; rm -f var/test-pg.log var/test-pg.rc; \
 	if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
 	  ( QUANLU_DATA_DIR="$(CURDIR)/var/test-pg" QUANLU_DATABASE_URL="$$QUANLU_TEST_DATABASE_URL" \
-	    $(BIN)/pytest -p no:cacheprovider -q >var/test-pg.log 2>&1; echo $$? >var/test-pg.rc ) & \
+	    $(BIN)/pytest -p no:cacheprovider -q --durations=15 >var/test-pg.log 2>&1; echo $$? >var/test-pg.rc ) & \
 	fi; \
-	echo "== SQLite"; QUANLU_DATA_DIR="$(CURDIR)/var/test-sqlite" $(BIN)/pytest -p no:cacheprovider -q; rc=$$?; \
+	echo "== SQLite"; QUANLU_DATA_DIR="$(CURDIR)/var/test-sqlite" $(BIN)/pytest -p no:cacheprovider -q --durations=15; rc=$$?; \
 	wait; \
 	if [ -n "$$QUANLU_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL: $$QUANLU_TEST_DATABASE_URL"; cat var/test-pg.log; \

@@ -15,14 +15,13 @@ from pydantic import Field
 
 from quanlu.access.selectors import ContentView, content_check, content_view
 from quanlu.api.base import BODY_ERRORS, ERRORS, file_content, officer_of, ref, signature_method
-from quanlu.blobs.store import get_store
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import InvalidInput, NotFound
 from quanlu.records import schemas, services
 from quanlu.records import selectors as rs
 from quanlu.records.catalogue import catalogue
 from quanlu.records.models import Document, Refusal, Version, Voiding
-from quanlu.records.render import render_docx, render_pdf
+from quanlu.records.render import rendering_get
 
 router = Router(tags=["文书"])
 CHUNK = 1024 * 1024
@@ -421,7 +420,7 @@ def documents_render(
 ) -> HttpResponse:
     doc = _doc(request, document_id)
     content_check(officer_of(request), doc)
-    data, name, media = render_bytes(doc, format, version or None)
+    data, name, media = rendering_get(doc, format, version or None)
     response = HttpResponse(data, content_type=media)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
     return response
@@ -431,38 +430,3 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
-
-
-def render_bytes(doc: Document, fmt: str, version_number: int | None) -> tuple[bytes, str, str]:
-    """The bytes of a rendering: the stored one the ledger points to where there is
-    one (signed if the version is complete), otherwise rendered now."""
-    if fmt not in ("pdf", "docx"):
-        raise InvalidInput("格式应为 pdf 或 docx。", field_name="format")
-    version = rs.version_get(doc, version_number) if version_number else rs.current_version(doc)
-    stem = f"{doc.title}{'-' + doc.number if doc.number else ''}-第{version.number}版"
-    if doc.origin == "uploaded":
-        if fmt != "pdf" and version.file_type != "application/pdf":
-            raise InvalidInput("上传的文件只能按原格式下载。", field_name="format")
-        ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/tiff": "tif"}[
-            version.file_type
-        ]
-        with get_store().open(version.file_sha256) as fh:
-            return fh.read(), f"{stem}.{ext}", version.file_type
-    media = (
-        "application/pdf"
-        if fmt == "pdf"
-        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
-    stored = (
-        (version.signed_pdf_sha256 if fmt == "pdf" else version.signed_docx_sha256)
-        if version.completed_at
-        else ""
-    )
-    if stored:
-        with get_store().open(stored) as fh:
-            return fh.read(), f"{stem}.{fmt}", media
-    if fmt == "pdf":
-        data, _ = render_pdf(doc, version, signed=True)
-    else:
-        data = render_docx(doc, version, signed=True)
-    return data, f"{stem}.{fmt}", media

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from quanlu.blobs.store import get_store
+from quanlu.core.errors import InvalidInput
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, RIGHTS, DocType, FieldSpec, catalogue
 from quanlu.records.models import Document, Version
-from quanlu.records.selectors import SlotStatus, signature_status
+from quanlu.records.selectors import SlotStatus, current_version, signature_status, version_get
 
 PDFA_FLAVOUR = "2b"
 
@@ -460,3 +461,38 @@ def render_docx(doc: Document, version: Version, *, signed: bool) -> bytes:
     from quanlu.records.docx_render import build_docx
 
     return build_docx(display(doc, version, signed=signed))
+
+
+def rendering_get(doc: Document, fmt: str, version_number: int | None) -> tuple[bytes, str, str]:
+    """The bytes of a rendering: the stored one the ledger points to where there is
+    one (signed if the version is complete), otherwise rendered now."""
+    if fmt not in ("pdf", "docx"):
+        raise InvalidInput("格式应为 pdf 或 docx。", field_name="format")
+    version = version_get(doc, version_number) if version_number else current_version(doc)
+    stem = f"{doc.title}{'-' + doc.number if doc.number else ''}-第{version.number}版"
+    if doc.origin == "uploaded":
+        if fmt != "pdf" and version.file_type != "application/pdf":
+            raise InvalidInput("上传的文件只能按原格式下载。", field_name="format")
+        ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/tiff": "tif"}[
+            version.file_type
+        ]
+        with get_store().open(version.file_sha256) as fh:
+            return fh.read(), f"{stem}.{ext}", version.file_type
+    media = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    stored = (
+        (version.signed_pdf_sha256 if fmt == "pdf" else version.signed_docx_sha256)
+        if version.completed_at
+        else ""
+    )
+    if stored:
+        with get_store().open(stored) as fh:
+            return fh.read(), f"{stem}.{fmt}", media
+    if fmt == "pdf":
+        data, _ = render_pdf(doc, version, signed=True)
+    else:
+        data = render_docx(doc, version, signed=True)
+    return data, f"{stem}.{fmt}", media

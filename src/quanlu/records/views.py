@@ -31,11 +31,10 @@ from quanlu.org import services as org_services
 from quanlu.org.models import Officer
 from quanlu.records import selectors as rs
 from quanlu.records import services
-from quanlu.records.api import render_bytes
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, ROLES, DocType, catalogue
 from quanlu.records.forms import defaults, error_sink, from_approval, parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
-from quanlu.records.render import field_row, fmt_date, fmt_datetime
+from quanlu.records.render import field_row, fmt_date, fmt_datetime, rendering_get
 from quanlu.records.uploads import LimitedUploadHandler
 from quanlu.web.pages import (
     attempt,
@@ -234,7 +233,7 @@ def document_file(request: HttpRequest, document_id: str) -> HttpResponse:
     except ValueError as exc:
         raise Http404("版本号无效。") from exc
     try:
-        data, name, media = render_bytes(doc, fmt, version)
+        data, name, media = rendering_get(doc, fmt, version)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(data, content_type=media)

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from quanlu.cases.cli import case_named
 from quanlu.core.errors import DomainError
 from quanlu.core.validation import parse_uuid
-from quanlu.records.api import render_bytes
 from quanlu.records.catalogue import catalogue
 from quanlu.records.models import Document
+from quanlu.records.render import rendering_get
 from quanlu.records.selectors import current_version, document_missing
 
 
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         except (Document.DoesNotExist, DomainError) as exc:
             raise CommandError(f"找不到文书：{options['document']}") from exc
         try:
-            data, name, _ = render_bytes(doc, options["format"], options["version"] or None)
+            data, name, _ = rendering_get(doc, options["format"], options["version"] or None)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         Path(options["output"]).write_bytes(data)
