@@ -111,6 +111,23 @@ def issuer_basis(issuer: Agency, agency: Agency, issuers: list[str]) -> str | No
     return None
 
 
+def orderable_agencies(officer: Officer) -> list[tuple[Agency, Rule]]:
+    """The agencies ``officer``'s own agency may order to rectify, each with the rule of
+    its own rulebook that allows it — what the 整改通知 form offers, so that nobody
+    types an order only to be refused for an agency the regulation puts out of reach."""
+    own = officer.agency
+    if own is None or not officer.is_active:
+        return []
+    found = []
+    for agency in (
+        visible_agencies(officer).filter(kind=AgencyKind.ENFORCEMENT).exclude(pk=own.pk).order_by("path")
+    ):
+        rule = rectification_rule(agency)
+        if rule is not None and issuer_basis(own, agency, list(rule.params["issuers"])) is not None:
+            found.append((agency, rule))
+    return found
+
+
 def rectification_orders_for(officer: Officer) -> QuerySet[RectificationOrder]:
     """Orders to the agencies ``officer`` may see, and those its own agency issued."""
     if officer.agency is None or not officer.is_active:

@@ -8,12 +8,12 @@ from django.utils import timezone
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import InvalidInput
 from quanlu.org.models import Role
-from quanlu.org.selectors import visible_agencies
 from quanlu.supervision import services
 from quanlu.supervision.forms import OrderForm, ResponseForm, ReviewForm
 from quanlu.supervision.models import RectificationStatus
 from quanlu.supervision.selectors import (
     agency_overview,
+    orderable_agencies,
     rectification_deadline,
     rectification_order_get_for,
     rectification_orders_for,
@@ -40,14 +40,19 @@ def orders(request: HttpRequest) -> HttpResponse:
     officer = current_officer(request)
     own = officer.agency
     form = None
+    no_orderable = False
     if own is not None and officer.has_role(Role.SUPERVISOR):
-        agencies = visible_agencies(officer).filter(kind="enforcement").exclude(pk=own.pk).order_by("path")
+        orderable = {str(a.public_id): (a, rule) for a, rule in orderable_agencies(officer)}
         form = OrderForm(request.POST or None)
-        choices = [(str(a.public_id), a.name) for a in agencies]
-        form.fields["agency"].choices = choices  # type: ignore[attr-defined]
-        if request.method == "POST" and form.is_valid():
+        form.fields["agency"].choices = [  # type: ignore[attr-defined]
+            (uid, f"{a.name}（依{rule.citation.article}）") for uid, (a, rule) in orderable.items()
+        ]
+        if not orderable:
+            form = None
+            no_orderable = True
+        elif request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            agency = agencies.get(public_id=data["agency"])
+            agency = orderable[data["agency"]][0]
 
             def issue() -> object:
                 numbers = [n.strip() for n in data["cases"].splitlines() if n.strip()]
@@ -70,7 +75,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/orders.html",
-        {"orders": rectification_orders_for(officer)[:200], "form": form},
+        {"orders": rectification_orders_for(officer)[:200], "form": form, "no_orderable": no_orderable},
     )
 
 

@@ -225,6 +225,7 @@ def world_for(rulebook: str) -> f.World:
     return f.world(rulebook)
 
 
+@pytest.mark.engine_independent
 @pytest.mark.parametrize("rulebook", f.ALL_RULEBOOKS)
 def test_a_general_case_is_refused_at_each_breach_and_passes_every_gate_when_kept(db, rulebook):
     w = world_for(rulebook)

@@ -15,6 +15,7 @@ from quanlu.rulebooks.coverage import coverage
 from quanlu.rulebooks.loader import get_rulebook
 from quanlu.supervision import services as sv
 from quanlu.supervision.models import Alert, Deadline, RectificationStatus
+from quanlu.supervision.selectors import orderable_agencies
 from quanlu.supervision.services import deadlines_sweep
 from quanlu.testing import factories as f
 
@@ -274,3 +275,43 @@ def test_web_form_issue_and_respond(db):
         {"agency": str(w.superior.public_id), "findings": FINDINGS, "requirements": ASK},
     ).content.decode()
     assert "第三十三条" in refused
+
+
+def test_the_form_offers_only_the_agencies_the_regulation_lets_the_supervisor_order(db):
+    # 004: the city's justice bureau may order the city agency (本级), not the county one.
+    w = f.world(f.R004)
+    assert [a for a, _ in orderable_agencies(w.justice_supervisor)] == [w.superior]
+    client = Client()
+    client.force_login(w.justice_supervisor)
+    form = client.get("/supervision/orders/").context["form"]
+    offered = dict(form.fields["agency"].choices)
+    assert list(offered) == [str(w.superior.public_id)]
+    assert offered[str(w.superior.public_id)] == f"{w.superior.name}（依第三十条）"
+    # A posted agency outside the offer is a form error, and nothing is issued.
+    resp = client.post(
+        "/supervision/orders/",
+        {"agency": str(w.agency.public_id), "findings": FINDINGS, "requirements": ASK},
+    )
+    assert resp.status_code == 200
+    assert resp.context["form"].errors["agency"]
+    assert not Event.objects.filter(type="supervision:rectification:issued").exists()
+    # The superior agency's supervisor is offered its subordinate, citing the article.
+    client.force_login(w.superior_supervisor)
+    offered = dict(client.get("/supervision/orders/").context["form"].fields["agency"].choices)
+    assert offered == {str(w.agency.public_id): f"{w.agency.name}（依第三十条）"}
+
+
+@pytest.mark.parametrize(
+    ("rulebook", "who"), [(f.R000, "superior_supervisor"), (f.R001, "justice_supervisor")]
+)
+def test_a_supervisor_who_may_order_nobody_is_told_so_instead_of_a_form(db, rulebook, who):
+    # 000 has no article to order rectification; under 001 a justice bureau is not named.
+    w = f.world(rulebook)
+    actor = getattr(w, who)
+    assert orderable_agencies(actor) == []
+    client = Client()
+    client.force_login(actor)
+    resp = client.get("/supervision/orders/")
+    assert resp.context["form"] is None
+    assert "没有可下达整改通知的对象" in resp.content.decode()
+    assert orderable_agencies(w.outsider) == []
