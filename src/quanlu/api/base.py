@@ -58,6 +58,18 @@ ERRORS: dict[int, type[s.ErrorOut]] = {
 BODY_ERRORS: dict[int, type[s.ErrorOut]] = {**ERRORS, 400: s.ErrorOut, 413: s.ErrorOut}
 
 
+# A list answers one page; the X-Total-Count header says how many rows match in all.
+TOTAL_NOTE = "响应头 X-Total-Count 为符合条件的总条数（不受 limit、offset 影响）。"
+TOTAL_HEADER: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "OK",
+            "headers": {"X-Total-Count": {"description": "符合条件的总条数", "schema": {"type": "integer"}}},
+        }
+    }
+}
+
+
 def file_content(description: str, *media_types: str, text: bool = False) -> dict[str, Any]:
     """``openapi_extra`` for an operation answering a file rather than JSON (declare it
     with ``response={200: None, ...}``): its media types and that the body is the bytes."""

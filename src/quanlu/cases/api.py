@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
@@ -13,7 +13,16 @@ from ninja.responses import Status
 from quanlu.access.redaction import events_for, result_dict
 from quanlu.access.selectors import content_view
 from quanlu.api import schemas as s
-from quanlu.api.base import BODY_ERRORS, ERRORS, MAX_OFFSET, officer_of, ref, signature_method
+from quanlu.api.base import (
+    BODY_ERRORS,
+    ERRORS,
+    MAX_OFFSET,
+    TOTAL_HEADER,
+    TOTAL_NOTE,
+    officer_of,
+    ref,
+    signature_method,
+)
 from quanlu.cases import selectors as cs
 from quanlu.cases import services
 from quanlu.cases.models import Approval, Case, Party, Stage, StepRole
@@ -148,9 +157,16 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/cases", response={200: list[s.CaseOut], **ERRORS}, summary="案件列表（本人可见范围）")
+@router.get(
+    "/cases",
+    response={200: list[s.CaseOut], **ERRORS},
+    summary="案件列表（本人可见范围）",
+    description=TOTAL_NOTE,
+    openapi_extra=TOTAL_HEADER,
+)
 def cases_list(
     request: HttpRequest,
+    response: HttpResponse,
     stage: str | None = None,
     q: str = "",
     limit: int = Query(50, ge=1, le=500),
@@ -159,7 +175,9 @@ def cases_list(
     officer = officer_of(request)
     if stage is not None and stage not in Stage.values:
         raise DomainError(message="「阶段」的取值无效。", code="invalid_input", status=422)
-    rows = cs.case_list_for(officer, stage=stage, query=q[:100])[offset : offset + limit]
+    qs = cs.case_list_for(officer, stage=stage, query=q[:100])
+    response["X-Total-Count"] = str(qs.count())
+    rows = qs[offset : offset + limit]
     return [case_out(c, officer) for c in rows]
 
 
@@ -302,15 +320,25 @@ def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/alerts", response={200: list[s.AlertOut], **ERRORS}, summary="期限预警（黄牌、红牌）")
+@router.get(
+    "/alerts",
+    response={200: list[s.AlertOut], **ERRORS},
+    summary="期限预警（黄牌、红牌）",
+    description=TOTAL_NOTE,
+    openapi_extra=TOTAL_HEADER,
+)
 def alerts(
-    request: HttpRequest, level: str | None = None, limit: int = Query(100, ge=1, le=1000)
+    request: HttpRequest,
+    response: HttpResponse,
+    level: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     qs = alerts_for(officer_of(request))
     if level is not None:
         if level not in ("yellow", "red"):
             raise DomainError(message="「级别」应为 yellow 或 red。", code="invalid_input", status=422)
         qs = qs.filter(level=level)
+    response["X-Total-Count"] = str(qs.count())
     return [
         {
             "id": a.public_id,

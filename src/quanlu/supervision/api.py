@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
@@ -17,6 +17,7 @@ from quanlu.cases import selectors as cs
 from quanlu.core.errors import NotFound
 from quanlu.org.selectors import visible_agencies
 from quanlu.supervision import schemas, services
+from quanlu.supervision.feed import MAX_PAGE, feed_page, item_dict
 from quanlu.supervision.models import RectificationOrder
 from quanlu.supervision.selectors import (
     rectification_deadline,
@@ -25,6 +26,45 @@ from quanlu.supervision.selectors import (
 )
 
 router = Router(tags=["执法监督"])
+
+
+class FeedItemOut(Schema):
+    log: str
+    index: int
+    agency: uuid.UUID | None
+    seq: int
+    id: uuid.UUID
+    type: str
+    label: str
+    at: dt.datetime
+    case: uuid.UUID | None
+    actor: dict[str, Any] | None
+    payload: dict[str, Any]
+
+
+class FeedOut(Schema):
+    items: list[FeedItemOut]
+    cursor: str
+    has_more: bool
+
+
+@router.get(
+    "/feed",
+    response={200: FeedOut, **ERRORS},
+    summary="变更数据（供省级平台、数据仓库增量拉取）",
+    description=(
+        "本人可见机关的全部日志事件，按各机关透明日志的入树顺序分页。首次不带 cursor；"
+        "之后原样传回上一页的 cursor，直到 has_more 为 false；稍后再用最后的 cursor 拉取新的变更。"
+        "同一 cursor 重复拉取得到同样的事件，不遗漏、不重复。尚未入树的事件（最多延迟 "
+        "QUANLU_LEDGER_INTERVAL 秒）出现在以后的页中。涉密记录的事件只显示标注。"
+        "仅执法监督人员和系统管理员可用。"
+    ),
+)
+def feed(
+    request: HttpRequest, cursor: str = "", limit: int = Query(500, ge=1, le=MAX_PAGE)
+) -> dict[str, Any]:
+    page = feed_page(officer_of(request), cursor=cursor[:100_000], limit=limit)
+    return {"items": [item_dict(i) for i in page.items], "cursor": page.cursor, "has_more": page.has_more}
 
 
 class OrderIn(Schema):

@@ -80,6 +80,19 @@ def test_open_a_case_and_read_it_back(client, world):
     assert [c["id"] for c in listed] == [body["id"]]
 
 
+def test_a_list_says_how_many_rows_match_beyond_its_page(client, world):
+    auth = bearer(world.officer)
+    for _ in range(3):
+        assert post(client, "/api/v1/cases", CASE, auth).status_code == 201
+    page = client.get("/api/v1/cases?limit=2&offset=2", **auth)
+    assert len(page.json()) == 1
+    assert page["X-Total-Count"] == "3"
+    assert client.get("/api/v1/cases?stage=decision", **auth)["X-Total-Count"] == "0"
+    assert client.get("/api/v1/alerts?limit=1", **auth)["X-Total-Count"] == "0"
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "X-Total-Count" in schema["paths"]["/api/v1/cases"]["get"]["responses"]["200"]["headers"]
+
+
 def test_the_same_submission_twice_opens_one_case(client, world):
     auth = bearer(world.officer)
     token = str(uuid.uuid4())
