@@ -128,6 +128,18 @@ def complaint_decline_notice(rule: Rule, facts: Facts, now: dt.datetime) -> Outc
     return Outcome.not_applicable("适用于经审查不启动执法程序的实名投诉、举报，在作出该决定时检查。")
 
 
+@evaluates("rules_filing")
+def rules_filing(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # Filing is the agency's, once per version of its rules (quanlu.supervision.filing).
+    return Outcome.not_applicable("记录制度由机关报本级司法行政部门备案（执法监督 · 制度备案），不逐案判断。")
+
+
+@evaluates("liability")
+def liability(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # Liability is decided by the supervising body about people (quanlu.supervision.liability).
+    return Outcome.not_applicable("责任追究由监督机关立案处理（执法监督 · 责任追究），不逐案判断。")
+
+
 @evaluates("rectification_order")
 def rectification_order(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     # Orders are addressed to the agency, not a case (quanlu.supervision); the rule

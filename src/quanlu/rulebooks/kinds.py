@@ -393,6 +393,42 @@ def _correction_rechecked(params: dict[str, Any]) -> None:
     _check_stage(params, required=True)
 
 
+@rule_kind("rules_filing")
+def _rules_filing(params: dict[str, Any]) -> None:
+    """The agency files its own recording rules with a named body (备案, GEN-14)."""
+    _only(params, ("filed_with",))
+    if params.get("filed_with") != "same_level_justice":
+        raise ValueError("'filed_with' must be same_level_justice (本级政府司法行政部门)")
+
+
+# The violations of the recording rules for which the regulations hold someone liable
+# (SUP-05..09), by what was done; each rulebook lists those its article names.
+LIABILITY_GROUNDS = {
+    "no_system": "未建立记录制度",
+    "not_recorded": "未记录或未按规定记录",
+    "not_archived": "未按规定归档保存",
+    "destroyed_altered": "毁损、删除、修改记录",
+    "leaked": "泄露记录信息",
+    "not_stored": "未按规定储存或维护致记录损毁、丢失",
+    "other": "其他违反记录规定造成严重后果",
+}
+
+
+@rule_kind("liability")
+def _liability(params: dict[str, Any]) -> None:
+    """Who is held liable for which violation of the recording rules: the grounds the
+    article lists, each with its item number and words (责任追究)."""
+    _only(params, ("grounds",))
+    grounds = params.get("grounds")
+    if not isinstance(grounds, list) or not grounds:
+        raise ValueError("'grounds' must list the article's items")
+    for g in grounds:
+        if not isinstance(g, dict) or set(g) != {"code", "item", "text"}:
+            raise ValueError("each ground needs code, item and text")
+        if g["code"] not in LIABILITY_GROUNDS:
+            raise ValueError(f"unknown liability ground {g['code']!r}")
+
+
 @rule_kind("rectification_order")
 def _rectification_order(params: dict[str, Any]) -> None:
     """A supervising body may order the agency to rectify (SUP-04): who may issue,

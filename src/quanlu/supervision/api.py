@@ -3,6 +3,8 @@ service, render). Deadlines and alerts are under cases.api (``/alerts``)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import uuid
 from typing import Any
@@ -14,10 +16,11 @@ from ninja.responses import Status
 
 from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.cases import selectors as cs
-from quanlu.core.errors import NotFound
+from quanlu.core.errors import InvalidInput, NotFound
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision import schemas, services
+from quanlu.supervision import filing, liability, schemas, services
 from quanlu.supervision.feed import MAX_PAGE, feed_page, item_dict
+from quanlu.supervision.filing import FilingState, filing_states_for
 from quanlu.supervision.models import RectificationOrder
 from quanlu.supervision.selectors import (
     rectification_deadline,
@@ -203,3 +206,159 @@ def order_return(request: HttpRequest, order_id: str, payload: ReviewIn) -> dict
     order = rectification_order_get_for(officer, order_id)
     services.rectification_order_return(actor=officer, order=order, opinion=payload.opinion)
     return order_out(order)
+
+
+class FilingStateOut(Schema):
+    agency: dict[str, Any]
+    rulebook: str
+    version: int
+    status: str
+    status_label: str
+    article: str | None
+    filing: uuid.UUID | None
+    document_number: str | None
+    filed_at: dt.datetime | None
+    attachment_sha256: str | None
+    decided_at: dt.datetime | None
+    reason: str | None
+
+
+class FilingIn(Schema):
+    document_number: str
+    attachment_base64: str = ""
+    attachment_name: str = ""
+
+
+class FilingDecisionIn(Schema):
+    outcome: str
+    reason: str = ""
+
+
+def filing_state_out(st: FilingState) -> dict[str, Any]:
+    f, d = st.filing, st.decision
+    return {
+        "agency": ref(st.agency),
+        "rulebook": st.agency.rulebook_id,
+        "version": st.version,
+        "status": st.status,
+        "status_label": st.status_label,
+        "article": st.rule.citation.label() if st.rule else None,
+        "filing": f.public_id if f else None,
+        "document_number": f.document_number if f else None,
+        "filed_at": f.filed_at if f else None,
+        "attachment_sha256": (f.attachment_sha256 or None) if f else None,
+        "decided_at": d.decided_at if d else None,
+        "reason": d.reason if d else None,
+    }
+
+
+@router.get(
+    "/rulebook-filings",
+    response={200: list[FilingStateOut], **ERRORS},
+    summary="记录制度备案情况（本人可见机关）",
+)
+def filings_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [filing_state_out(st) for st in filing_states_for(officer_of(request))]
+
+
+@router.post(
+    "/rulebook-filings", response={201: FilingStateOut, **BODY_ERRORS}, summary="报送本机关记录制度备案"
+)
+def filings_create(request: HttpRequest, payload: FilingIn) -> Status[dict[str, Any]]:
+    officer = officer_of(request)
+    try:
+        data = base64.b64decode(payload.attachment_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("报备文本应为 base64 编码。", field_name="attachment_base64") from exc
+    filing.rulebook_filing_submit(
+        actor=officer,
+        document_number=payload.document_number,
+        attachment=data,
+        attachment_name=payload.attachment_name,
+    )
+    own = next(st for st in filing_states_for(officer) if st.agency.pk == officer.agency_id)
+    return Status(201, filing_state_out(own))
+
+
+@router.post(
+    "/rulebook-filings/{filing_id}/decision",
+    response={200: FilingStateOut, **BODY_ERRORS},
+    summary="审查记录制度备案（予以备案或退回）",
+)
+def filings_decide(request: HttpRequest, filing_id: str, payload: FilingDecisionIn) -> dict[str, Any]:
+    officer = officer_of(request)
+    found = filing.filing_get_for(officer, filing_id)
+    filing.rulebook_filing_decide(actor=officer, filing=found, outcome=payload.outcome, reason=payload.reason)
+    return {
+        **filing_state_out(
+            FilingState(
+                agency=found.agency,
+                rule=filing.filing_rule(found.agency),
+                version=found.rulebook_version,
+                filing=found,
+                decision=found.decisions.first(),
+            )
+        ),
+    }
+
+
+class PersonIn(Schema):
+    officer: str
+    role: str
+
+
+class EvidenceIn(Schema):
+    kind: str
+    ref: str
+
+
+class LiabilityIn(Schema):
+    agency: uuid.UUID
+    ground: str
+    facts: str
+    persons: list[PersonIn] = []
+    evidence: list[EvidenceIn] = []
+
+
+class LiabilityEntryIn(Schema):
+    kind: str
+    text: str
+
+
+@router.get("/liability-cases", response={200: list[dict[str, Any]], **ERRORS}, summary="责任追究列表")
+def liability_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [liability.case_dict(c) for c in liability.liability_cases_for(officer_of(request))[:500]]
+
+
+@router.post("/liability-cases", response={201: dict[str, Any], **BODY_ERRORS}, summary="责任追究立案")
+def liability_open(request: HttpRequest, payload: LiabilityIn) -> Status[dict[str, Any]]:
+    officer = officer_of(request)
+    agency = visible_agencies(officer).filter(public_id=payload.agency).first()
+    if agency is None:
+        raise NotFound()
+    case = liability.liability_case_open(
+        actor=officer,
+        agency=agency,
+        ground=payload.ground,
+        facts=payload.facts,
+        persons=[p.dict() for p in payload.persons],
+        evidence=[e.dict() for e in payload.evidence],
+    )
+    return Status(201, liability.case_dict(case))
+
+
+@router.get("/liability-cases/{case_id}", response={200: dict[str, Any], **ERRORS}, summary="责任追究详情")
+def liability_get(request: HttpRequest, case_id: str) -> dict[str, Any]:
+    return liability.case_dict(liability.liability_case_get_for(officer_of(request), case_id))
+
+
+@router.post(
+    "/liability-cases/{case_id}/entries",
+    response={201: dict[str, Any], **BODY_ERRORS},
+    summary="责任追究处理决定或结案",
+)
+def liability_entry(request: HttpRequest, case_id: str, payload: LiabilityEntryIn) -> Status[dict[str, Any]]:
+    officer = officer_of(request)
+    case = liability.liability_case_get_for(officer, case_id)
+    liability.liability_case_record(actor=officer, case=case, kind=payload.kind, text=payload.text)
+    return Status(201, liability.case_dict(case))

@@ -6,5 +6,15 @@ from quanlu.ledger.records import cover
 def bind() -> None:
     from quanlu.supervision import models as m
 
-    for model in (m.Deadline, m.Alert, m.RectificationOrder, m.RectificationResponse, m.RectificationReview):
+    for model in (
+        m.Deadline,
+        m.Alert,
+        m.RectificationOrder,
+        m.RectificationResponse,
+        m.RectificationReview,
+        m.RulebookFiling,
+        m.RulebookFilingDecision,
+        m.LiabilityCase,
+        m.LiabilityEntry,
+    ):
         cover(model)

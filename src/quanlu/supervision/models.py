@@ -204,3 +204,110 @@ class RectificationReview(models.Model):
                 name="one_acceptance_per_rectification",
             ),
         ]
+
+
+class RulebookFiling(models.Model):
+    """An agency files the recording rules it applies (its bound rulebook version) with
+    the body its regulation names (004 第三十二条: 本级政府司法行政部门). A new version is
+    a new filing; a returned filing is answered by filing again."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="rulebook_filings", verbose_name="报备机关"
+    )
+    filed_with = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name="备案机关"
+    )
+    rulebook_id = models.CharField("规则集", max_length=64)
+    rulebook_version = models.PositiveIntegerField("规则集版本")
+    document_number = models.CharField("报备文号", max_length=100)
+    attachment_sha256 = models.CharField("报备文本（SHA-256）", max_length=64, blank=True)
+    attachment_name = models.CharField("报备文本文件名", max_length=200, blank=True)
+    filed_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="报送人")
+    filed_at = models.DateTimeField("报送时间")
+    rule_id = models.CharField("依据规则", max_length=64)
+    article = models.CharField("依据条文", max_length=200)
+
+    class Meta:
+        verbose_name = "记录制度备案"
+        verbose_name_plural = verbose_name
+        ordering = ["filed_at", "pk"]
+
+
+class FilingOutcome(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", "予以备案"
+    RETURNED = "returned", "退回"
+
+
+class RulebookFilingDecision(models.Model):
+    """The filing body's answer: acknowledged (备案) or returned with the reason."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    filing = models.ForeignKey(RulebookFiling, on_delete=models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="审查人")
+    decided_at = models.DateTimeField("审查时间")
+    outcome = models.CharField("结论", max_length=16, choices=FilingOutcome.choices)
+    reason = models.TextField("意见", blank=True)
+
+    class Meta:
+        verbose_name = "记录制度备案审查"
+        verbose_name_plural = verbose_name
+        # A filing is answered once, even under concurrent answers.
+        constraints = [models.UniqueConstraint(fields=["filing"], name="one_decision_per_rulebook_filing")]
+
+
+class LiabilityCase(models.Model):
+    """责任追究: a supervising body's record of a violation of the recording rules by an
+    agency or its staff, on a ground the agency's regulation lists, with the persons
+    concerned and the evidence. What follows (decisions, closure) is appended as entries."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="liability_cases", verbose_name="涉及机关"
+    )
+    opened_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="立案人")
+    opening_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name="监督机关"
+    )
+    opened_at = models.DateTimeField("立案时间")
+    ground = models.CharField("违反情形", max_length=32)
+    rulebook_id = models.CharField("规则集", max_length=64)
+    rule_id = models.CharField("依据规则", max_length=64)
+    article = models.CharField("依据条文", max_length=200)
+    item_text = models.TextField("条文所列情形")
+    facts = models.TextField("违法事实")
+    # [{"officer": public id or "", "name": ..., "role": "leader" | "direct"}]
+    persons = models.JSONField("责任人员", default=list)
+    # [{"kind": "event" | "verification" | "case", "ref": ..., "label": ...}]
+    evidence = models.JSONField("证据", default=list)
+
+    class Meta:
+        verbose_name = "责任追究"
+        verbose_name_plural = verbose_name
+        ordering = ["-opened_at", "pk"]
+
+
+class LiabilityEntryKind(models.TextChoices):
+    DECISION = "decision", "处理决定"
+    CLOSURE = "closure", "结案"
+
+
+class LiabilityEntry(models.Model):
+    """A decision on a liability case (责令改正、处分建议、移送司法机关…) or its closure."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(LiabilityCase, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类别", max_length=16, choices=LiabilityEntryKind.choices)
+    text = models.TextField("内容")
+    by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="经办人")
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "责任追究处理"
+        verbose_name_plural = verbose_name
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(kind="closure"), name="one_closure_per_liability_case"
+            )
+        ]

@@ -8,4 +8,8 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("orders/", views.orders, name="orders"),
     path("orders/<str:order_id>/", views.order, name="order"),
+    path("filings/", views.filings, name="filings"),
+    path("liability/", views.liability_cases, name="liability"),
+    path("liability/<str:case_id>/", views.liability_case, name="liability_case"),
+    path("filings/<str:filing_id>/decision/", views.filing_decide, name="filing_decide"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,8 +9,17 @@ from django.utils import timezone
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import InvalidInput
 from quanlu.org.models import Role
-from quanlu.supervision import services
-from quanlu.supervision.forms import OrderForm, ResponseForm, ReviewForm
+from quanlu.supervision import filing, liability, services
+from quanlu.supervision.filing import filing_states_for
+from quanlu.supervision.forms import (
+    FilingDecisionForm,
+    FilingForm,
+    LiabilityEntryForm,
+    LiabilityForm,
+    OrderForm,
+    ResponseForm,
+    ReviewForm,
+)
 from quanlu.supervision.models import RectificationStatus
 from quanlu.supervision.selectors import (
     agency_overview,
@@ -129,4 +139,145 @@ def order(request: HttpRequest, order_id: str) -> HttpResponse:
             "respond_form": respond_form if can_respond else None,
             "review_form": review_form if can_review else None,
         },
+    )
+
+
+@login_required
+def filings(request: HttpRequest) -> HttpResponse:
+    """记录制度备案: the agencies' filing state; the head files, the justice bureau answers."""
+    officer = current_officer(request)
+    own = officer.agency
+    states = filing_states_for(officer)
+    own_state = next((s for s in states if own is not None and s.agency.pk == own.pk), None)
+    may_file = (
+        own_state is not None
+        and own_state.rule is not None
+        and (officer.has_role(Role.APPROVER) or officer.has_role(Role.ADMINISTRATOR))
+    )
+    form = FilingForm(request.POST or None, request.FILES or None) if may_file else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["attachment"]
+        done = attempt(
+            form,
+            request,
+            lambda: filing.rulebook_filing_submit(
+                actor=officer,
+                document_number=form.cleaned_data["document_number"],
+                attachment=upload.read() if upload else b"",
+                attachment_name=upload.name if upload else "",
+            ),
+        )
+        if done is not None:
+            return redirect("supervision:filings")
+    pending = [
+        s
+        for s in states
+        if s.status == "pending"
+        and s.filing is not None
+        and own is not None
+        and s.filing.filed_with_id == own.pk
+    ]
+    return render(
+        request,
+        "supervision/filings.html",
+        {
+            "states": states,
+            "form": form,
+            "own_state": own_state,
+            "reviewable": officer.has_role(Role.SUPERVISOR) and bool(pending),
+            "pending_ids": {s.filing.pk for s in pending if s.filing is not None},
+            "decision_form": FilingDecisionForm(),
+            "unfiled": sum(1 for s in states if s.overdue),
+        },
+    )
+
+
+@login_required
+def filing_decide(request: HttpRequest, filing_id: str) -> HttpResponse:
+    officer = current_officer(request)
+    found = or_404(lambda: filing.filing_get_for(officer, filing_id))
+    form = FilingDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        attempt(
+            form,
+            request,
+            lambda: filing.rulebook_filing_decide(
+                actor=officer,
+                filing=found,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("supervision:filings")
+
+
+@login_required
+def liability_cases(request: HttpRequest) -> HttpResponse:
+    """责任追究: the cases this officer may see and, for a named body's supervisor, the form."""
+    officer = current_officer(request)
+    form = None
+    if officer.has_role(Role.SUPERVISOR):
+        options = []
+        for agency, _ in orderable_agencies(officer):
+            rule = liability.liability_rule(agency)
+            if rule is not None:
+                options.append((agency, rule))
+        if options:
+            form = LiabilityForm(request.POST or None)
+            form.fields["agency"].choices = [(str(a.public_id), a.name) for a, _ in options]  # type: ignore[attr-defined]
+            # Every ground any offered agency's regulation lists; the service checks the pair.
+            grounds = {g["code"]: f"{g['item']}{g['text']}" for _, r in options for g in r.params["grounds"]}
+            form.fields["ground"].choices = list(grounds.items())  # type: ignore[attr-defined]
+            if request.method == "POST" and form.is_valid():
+                data = form.cleaned_data
+                agency = next(a for a, _ in options if str(a.public_id) == data["agency"])
+                numbers = [n.strip() for n in data["cases"].splitlines() if n.strip()]
+                opened = attempt(
+                    form,
+                    request,
+                    lambda: liability.liability_case_open(
+                        actor=officer,
+                        agency=agency,
+                        ground=data["ground"],
+                        facts=data["facts"],
+                        evidence=[{"kind": "case", "ref": n} for n in numbers],
+                    ),
+                )
+                if opened is not None:
+                    return redirect("supervision:liability_case", opened.public_id)
+    return render(
+        request,
+        "supervision/liability_list.html",
+        {"cases": liability.liability_cases_for(officer)[:200], "form": form},
+    )
+
+
+@login_required
+def liability_case(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = current_officer(request)
+    case = or_404(lambda: liability.liability_case_get_for(officer, case_id))
+    form = LiabilityEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = attempt(
+            form,
+            request,
+            lambda: liability.liability_case_record(
+                actor=officer, case=case, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"]
+            ),
+        )
+        if done is not None:
+            return redirect("supervision:liability_case", case.public_id)
+    shown = liability.case_dict(case)
+    may_record = (
+        officer.agency_id == case.opening_agency_id
+        and officer.has_role(Role.SUPERVISOR)
+        and not shown["closed"]
+    )
+    return render(
+        request,
+        "supervision/liability_case.html",
+        {"case": shown, "form": form if may_record else None, "roles": liability.PERSON_ROLES},
     )

@@ -13,6 +13,8 @@ import ast
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from quanlu.rulebooks import evaluator
 from quanlu.rulebooks.facts import Approval, Clip, Complaint, Refusal
 from quanlu.rulebooks.judgement import DEADLINE_MAKERS, Outcome, Status
@@ -182,6 +184,30 @@ def test_application_recorded_met_unmet_and_not_applicable():
 def test_rectification_order_is_not_judged_case_by_case():
     outcome = judge(rule("rectification_order", issuers=["parent_agency"], time_limit=True), facts())
     assert outcome.status == Status.NOT_APPLICABLE
+
+
+def test_liability_is_not_judged_case_by_case_and_its_grounds_are_known():
+    outcome = judge(rule("liability", grounds=[{"code": "leaked", "item": "（五）", "text": "泄露"}]), facts())
+    assert outcome.status == Status.NOT_APPLICABLE
+    from quanlu.rulebooks import kinds  # noqa: F401  (registers the validators)
+    from quanlu.rulebooks.params import KINDS
+
+    with pytest.raises(ValueError, match="unknown liability ground"):
+        KINDS["liability"]({"grounds": [{"code": "rude", "item": "（一）", "text": "x"}]})
+    with pytest.raises(ValueError, match="code, item and text"):
+        KINDS["liability"]({"grounds": [{"code": "leaked"}]})
+
+
+def test_rules_filing_is_not_judged_case_by_case_and_names_only_a_known_body():
+    outcome = judge(rule("rules_filing", filed_with="same_level_justice"), facts())
+    assert outcome.status == Status.NOT_APPLICABLE
+    assert "备案" in outcome.message
+    from quanlu.rulebooks import kinds  # noqa: F401  (registers the validators)
+    from quanlu.rulebooks.params import KINDS
+
+    KINDS["rules_filing"]({"filed_with": "same_level_justice"})
+    with pytest.raises(ValueError, match="filed_with"):
+        KINDS["rules_filing"]({"filed_with": "superior_agency"})
 
 
 # ---------------------------------------------------------------- text records
