@@ -187,7 +187,9 @@ def test_rectification_order_is_not_judged_case_by_case():
 
 
 def test_liability_is_not_judged_case_by_case_and_its_grounds_are_known():
-    outcome = judge(rule("liability", grounds=[{"code": "leaked", "item": "（五）", "text": "泄露"}]), facts())
+    outcome = judge(
+        rule("liability", grounds=[{"code": "leaked", "item": "（五）", "text": "泄露"}]), facts()
+    )
     assert outcome.status == Status.NOT_APPLICABLE
     from quanlu.rulebooks import kinds  # noqa: F401  (registers the validators)
     from quanlu.rulebooks.params import KINDS
