@@ -148,8 +148,9 @@ class Officer(AbstractUser):
     certificate_no = models.CharField("执法证件编号", max_length=32, blank=True)
     certificate_valid_from = models.DateField("证件有效期起", null=True, blank=True)
     certificate_valid_until = models.DateField("证件有效期至", null=True, blank=True)
-    # Mirrors the current certificate's status (Certificate): a suspended one signs nothing.
-    certificate_suspended = models.BooleanField("证件已暂扣", default=False)
+    # Mirrors the current certificate's status (Certificate): a suspended or revoked one
+    # signs nothing.
+    certificate_suspended = models.BooleanField("证件已暂扣或吊销", default=False)
     # 居民身份证号码 (GB 11643-1999), checked with its check digit when given.
     id_number = models.CharField("身份证号码", max_length=18, blank=True)
     # Set by an administrator's password reset: the next sign-in must choose a new one.
@@ -189,6 +190,8 @@ class Officer(AbstractUser):
 class CertificateStatus(models.TextChoices):
     ACTIVE = "active", "有效"
     SUSPENDED = "suspended", "暂扣"
+    # Final: a revoked certificate is never restored; the officer needs a new one.
+    REVOKED = "revoked", "吊销"
 
 
 class Certificate(models.Model):

@@ -140,10 +140,8 @@ def agency_move(*, actor: Officer | None, agency: Agency, parent: Agency | None,
     its own subordinate). A state that moves: the new position is its own event."""
     reason = clean_text(reason, label="原因", field="reason", max_length=500)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if actor is not None and not (
-        administers(actor, agency) and (parent is None or administers(actor, parent))
-    ):
-        raise PermissionDenied("您不能调整该机关的隶属关系。")
+    if actor is not None and not actor.is_superuser and not _may_move(actor, agency, parent):
+        raise PermissionDenied("只能在本机关的下级机关之间调整隶属关系。")
     if parent is not None and (parent.pk == agency.pk or parent.path.startswith(agency.path)):
         raise InvalidInput("上级机关不能是本机关或其下级机关（隶属关系不能成环）。", field_name="parent")
     old_path = agency.path
@@ -163,6 +161,19 @@ def agency_move(*, actor: Officer | None, agency: Agency, parent: Agency | None,
         rows=moved,
     )
     return agency
+
+
+def _may_move(actor: Officer, agency: Agency, parent: Agency | None) -> bool:
+    """An agency's administrator rearranges the agencies below it, never its own agency
+    (that would change who supervises it) nor anything out of its tree."""
+    own = actor.agency
+    return (
+        own is not None
+        and agency.pk != own.pk
+        and administers(actor, agency)
+        and parent is not None
+        and administers(actor, parent)
+    )
 
 
 def agency_settings_current(agency: Agency) -> AgencySettings | None:

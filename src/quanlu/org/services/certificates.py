@@ -43,7 +43,7 @@ def _mirror(officer: Officer, cert: Certificate) -> None:
     officer.certificate_no = cert.number
     officer.certificate_valid_from = cert.valid_from
     officer.certificate_valid_until = cert.valid_until
-    officer.certificate_suspended = cert.status == CertificateStatus.SUSPENDED
+    officer.certificate_suspended = cert.status != CertificateStatus.ACTIVE
     officer.save(
         update_fields=[
             "certificate_no",
@@ -125,12 +125,12 @@ def certificate_record(
 def certificate_set_status(
     *, actor: Officer | None, officer: Officer, status: str, reason: str
 ) -> Certificate:
-    """Suspend (暂扣) the current certificate, or restore it: a suspended certificate
-    signs nothing, like an expired one."""
+    """Suspend (暂扣) the current certificate, restore it, or revoke it (吊销, final): a
+    suspended or revoked certificate signs nothing, like an expired one."""
     if actor is not None and officer.agency is not None:
         require_admin(actor, officer.agency)
     if status not in CertificateStatus.values:
-        raise InvalidInput("证件状态只能为有效或暂扣。", field_name="status")
+        raise InvalidInput("证件状态只能为有效、暂扣或吊销。", field_name="status")
     reason = clean_text(reason, label="原因", field="reason", max_length=500)
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
     cert = certificate_current(officer)
@@ -138,6 +138,8 @@ def certificate_set_status(
         raise Conflict("该人员没有登记执法证件。")
     if cert.status == status:
         raise Conflict(f"该证件已是「{CertificateStatus(status).label}」状态。")
+    if cert.status == CertificateStatus.REVOKED:
+        raise Conflict("该证件已吊销，不能恢复或暂扣；如重新发证，请登记新证件。")
     cert.status = status
     cert.save(update_fields=["status"])
     _mirror(officer, cert)
