@@ -146,6 +146,9 @@ class Officer(AbstractUser):
         verbose_name="所属机关",
     )
     certificate_no = models.CharField("执法证件编号", max_length=32, blank=True)
+    # The current certificate's 发证机关: numbers are unique per issuing authority, not
+    # nationwide (two provinces may both issue No. 0001).
+    certificate_issuer = models.CharField("执法证件发证机关", max_length=100, blank=True)
     certificate_valid_from = models.DateField("证件有效期起", null=True, blank=True)
     certificate_valid_until = models.DateField("证件有效期至", null=True, blank=True)
     # Mirrors the current certificate's status (Certificate): a suspended or revoked one
@@ -161,7 +164,9 @@ class Officer(AbstractUser):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate_no"], condition=~Q(certificate_no=""), name="unique_certificate_no"
+                fields=["certificate_issuer", "certificate_no"],
+                condition=~Q(certificate_no=""),
+                name="unique_certificate_no_per_issuer",
             )
         ]
 

@@ -27,7 +27,7 @@ from quanlu.org.models import (
     RoleGrant,
 )
 from quanlu.org.permissions import administers, require_admin
-from quanlu.org.services.certificates import certificate_record
+from quanlu.org.services.certificates import certificate_record, certificate_taken
 from quanlu.rulebooks.loader import all_rulebooks
 
 # 遵环〔YYYY〕N号: text, then 〔YYYY〕 for the year, then N for the number, then 号.
@@ -292,8 +292,11 @@ def officer_create(
         raise Conflict(f"用户名 {username} 已被使用。", field_name="username")
     if id_number and Officer.objects.filter(id_number=id_number, is_active=True).exists():
         raise Conflict(f"身份证号码 {id_number} 已登记为在职人员。", field_name="id_number")
-    if certificate_no and Officer.objects.filter(certificate_no=certificate_no).exists():
-        raise Conflict(f"执法证件编号 {certificate_no} 已登记。", field_name="certificate_no")
+    issuer = (certificate_issuer or agency.name).strip()
+    if certificate_no and certificate_taken(certificate_no, issuer):
+        raise Conflict(
+            f"发证机关「{issuer}」的执法证件编号 {certificate_no} 已登记。", field_name="certificate_no"
+        )
     officer = Officer(
         username=username,
         full_name=full_name,
@@ -323,7 +326,7 @@ def officer_create(
             actor=actor,
             officer=officer,
             number=certificate_no,
-            issuing_authority=certificate_issuer or agency.name,
+            issuing_authority=issuer,
             area=certificate_area,
             category=certificate_category,
             valid_from=certificate_valid_from,

@@ -21,6 +21,17 @@ def certificate_current(officer: Officer) -> Certificate | None:
     return officer.certificates.order_by("-created_at", "-pk").first()
 
 
+def certificate_taken(number: str, issuing_authority: str, officer: Officer | None = None) -> bool:
+    """Whether another officer holds (or held) this number from this issuing authority.
+    The same number from another authority is another certificate."""
+    held = Certificate.objects.filter(number=number, issuing_authority=issuing_authority)
+    current = Officer.objects.filter(certificate_no=number, certificate_issuer=issuing_authority)
+    if officer is not None and officer.pk is not None:
+        held = held.exclude(officer=officer)
+        current = current.exclude(pk=officer.pk)
+    return held.exists() or current.exists()
+
+
 def _clean(
     *, number: str, issuing_authority: str, area: str, category: str, valid_from: Any, valid_until: Any
 ) -> tuple[str, str, str, str]:
@@ -41,12 +52,14 @@ def _clean(
 
 def _mirror(officer: Officer, cert: Certificate) -> None:
     officer.certificate_no = cert.number
+    officer.certificate_issuer = cert.issuing_authority
     officer.certificate_valid_from = cert.valid_from
     officer.certificate_valid_until = cert.valid_until
     officer.certificate_suspended = cert.status != CertificateStatus.ACTIVE
     officer.save(
         update_fields=[
             "certificate_no",
+            "certificate_issuer",
             "certificate_valid_from",
             "certificate_valid_until",
             "certificate_suspended",
@@ -80,12 +93,10 @@ def certificate_record(
     )
     assert valid_until is not None
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
-    taken = Certificate.objects.filter(number=number, issuing_authority=issuing_authority).exclude(
-        officer=officer
-    )
-    if taken.exists() or Officer.objects.filter(certificate_no=number).exclude(pk=officer.pk).exists():
+    if certificate_taken(number, issuing_authority, officer):
         raise Conflict(
-            f"执法证件编号 {number}（{issuing_authority}）已登记给其他人员。", field_name="certificate_no"
+            f"发证机关「{issuing_authority}」的执法证件编号 {number} 已登记给其他人员。",
+            field_name="certificate_no",
         )
     previous = certificate_current(officer)
     if previous is not None and previous.number == number and previous.valid_from == valid_from:
@@ -156,3 +167,59 @@ def certificate_set_status(
         rows=[cert, officer],
     )
     return cert
+
+
+# The 发证机关 of a certificate recorded before issuing authorities were: officer_create
+# has always defaulted it to the officer's agency, so that is the best reading of it.
+UNKNOWN_ISSUER = "（未记录发证机关）"
+
+
+@transaction.atomic
+def certificate_history_complete() -> int:
+    """Bring officers from before certificate history up to date (run by migration
+    org 0006; idempotent): an officer whose number lives only in their own columns gets
+    it as their first certificate row, so a renewal has something to replace; every
+    holder gets the current certificate's issuing authority mirrored. One event per
+    officer (the system's). A number without a validity date is left alone: it never
+    signed, and an administrator records it with its dates. Returns the officers done."""
+    done = 0
+    legacy = (
+        Officer.objects.select_for_update()
+        .filter(certificate_issuer="")
+        .exclude(certificate_no="")
+        .select_related("agency")
+        .order_by("pk")
+    )
+    for officer in legacy:
+        cert = certificate_current(officer)
+        created = cert is None
+        if cert is None:
+            if officer.certificate_valid_until is None:
+                continue
+            cert = Certificate.objects.create(
+                officer=officer,
+                number=officer.certificate_no,
+                issuing_authority=officer.agency.name if officer.agency else UNKNOWN_ISSUER,
+                valid_from=officer.certificate_valid_from,
+                valid_until=officer.certificate_valid_until,
+                status=CertificateStatus.SUSPENDED
+                if officer.certificate_suspended
+                else CertificateStatus.ACTIVE,
+            )
+        officer.certificate_issuer = cert.issuing_authority
+        officer.save(update_fields=["certificate_issuer"])
+        record_event(
+            type=events.CERTIFICATE_HISTORY_COMPLETED,
+            actor=None,
+            agency=officer.agency,
+            payload={
+                "officer": officer.public_id,
+                "certificate": cert.public_id,
+                "created": created,
+                "number": cert.number,
+                "issuing_authority": cert.issuing_authority,
+            },
+            rows=[cert, officer],
+        )
+        done += 1
+    return done
