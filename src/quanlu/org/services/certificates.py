@@ -184,7 +184,7 @@ def certificate_history_complete() -> int:
     signed, and an administrator records it with its dates. Returns the officers done."""
     done = 0
     legacy = (
-        Officer.objects.select_for_update()
+        Officer.objects.select_for_update(of=("self",))
         .filter(certificate_issuer="")
         .exclude(certificate_no="")
         .select_related("agency")

@@ -49,7 +49,8 @@ def _sign_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    # The login form's own button: a signed-in page also has 退出 as a submit button.
+    page.click("form:has(#id_username) button[type=submit]")
 
 
 def _officer_form(page: Page, heading: str):  # type: ignore[no-untyped-def]
@@ -127,6 +128,7 @@ def test_a_new_agency_goes_from_setup_to_its_first_case(transactional_db, live_s
         page.wait_for_selector("text=下次登录时须修改密码")
         page.screenshot(path=str(shots / "03-officer.png"), full_page=True)
         page.click("button:has-text('退出')")
+        page.wait_for_selector("#id_username")
 
         # 5. The first officer: forced to change the password, then opens the first case.
         _sign_in(page, base, "imp000", TEMPORARY)
