@@ -149,7 +149,7 @@ def certificates_record(
 @router.post(
     "/org/officers/{officer_id}/certificate-status",
     response={200: s.CertificateOut, **BODY_ERRORS},
-    summary="暂扣或恢复执法证件",
+    summary="暂扣、吊销或恢复执法证件",
 )
 def certificates_status(
     request: HttpRequest, officer_id: uuid.UUID, payload: s.CertificateStatusIn

@@ -18,3 +18,4 @@ PASSWORD_CHANGED = event_type("org:officer:password_changed", "本人修改密�
 ACCOUNT_LOCKED = event_type("org:account:locked", "登录失败锁定账号")
 ACCOUNT_UNLOCKED = event_type("org:account:unlocked", "解除账号锁定")
 ORG_IMPORTED = event_type("org:import:done", "批量导入机关和人员")
+CERTIFICATE_HISTORY_COMPLETED = event_type("org:certificate:history_completed", "补录执法证件历史（升级）")

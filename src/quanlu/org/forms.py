@@ -8,8 +8,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from quanlu.org.models import Role
+from quanlu.org.models import Agency, AgencyKind, AgencyLevel, CertificateStatus, Region, Role
 from quanlu.org.services import lock_in_force, login_failure_record
+from quanlu.rulebooks.loader import all_rulebooks
 
 GENERIC = "用户名或密码不正确，请重新输入。"
 
@@ -100,3 +101,59 @@ class ResetForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="机关和人员表（.xlsx 或 .csv）")
+
+
+class CertificateStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="处理",
+        choices=[
+            (CertificateStatus.SUSPENDED.value, "暂扣"),
+            (CertificateStatus.REVOKED.value, "吊销（不可恢复）"),
+            (CertificateStatus.ACTIVE.value, "恢复有效（解除暂扣）"),
+        ],
+    )
+    reason = forms.CharField(label="原因", max_length=500)
+
+
+class SubordinateForm(forms.Form):
+    """A new agency below one the administrator administers; the choices are filled
+    per administrator (their tree, their region and below)."""
+
+    parent = forms.ChoiceField(label="上级机关")
+    code = forms.CharField(label="机关代码", max_length=40, help_text="字母、数字、连字符，如 zunyi-env-hb")
+    name = forms.CharField(label="名称", max_length=100)
+    kind = forms.ChoiceField(label="类别", choices=AgencyKind.choices)
+    level = forms.ChoiceField(label="层级", choices=AgencyLevel.choices, initial=AgencyLevel.COUNTY)
+    region = forms.ChoiceField(label="行政区划")
+    rulebook_id = forms.ChoiceField(label="适用规则集", required=False, help_text="行政执法机关必填。")
+    case_prefix = forms.CharField(label="案号前缀", max_length=16, required=False, help_text="如：遵环")
+    uscc = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
+
+    def __init__(self, *args: Any, parents: list[Agency], regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "parent", [(str(a.public_id), a.name) for a in parents])
+        _choices(self, "region", [(r.code, f"{r.name}（{r.code}）") for r in regions])
+        _choices(
+            self,
+            "rulebook_id",
+            [("", "不适用（司法行政部门、其他监督部门）")]
+            + [
+                (book_id, f"{versions[-1].title}（{book_id}）")
+                for book_id, versions in sorted(all_rulebooks().items())
+            ],
+        )
+
+
+class MoveForm(forms.Form):
+    parent = forms.ChoiceField(label="新的上级机关")
+    reason = forms.CharField(label="原因", max_length=500, help_text="如：机构改革，划归某局管理")
+
+    def __init__(self, *args: Any, parents: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "parent", [(str(a.public_id), a.name) for a in parents])
+
+
+def _choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices

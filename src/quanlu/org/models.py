@@ -146,10 +146,14 @@ class Officer(AbstractUser):
         verbose_name="所属机关",
     )
     certificate_no = models.CharField("执法证件编号", max_length=32, blank=True)
+    # The current certificate's 发证机关: numbers are unique per issuing authority, not
+    # nationwide (two provinces may both issue No. 0001).
+    certificate_issuer = models.CharField("执法证件发证机关", max_length=100, blank=True)
     certificate_valid_from = models.DateField("证件有效期起", null=True, blank=True)
     certificate_valid_until = models.DateField("证件有效期至", null=True, blank=True)
-    # Mirrors the current certificate's status (Certificate): a suspended one signs nothing.
-    certificate_suspended = models.BooleanField("证件已暂扣", default=False)
+    # Mirrors the current certificate's status (Certificate): a suspended or revoked one
+    # signs nothing.
+    certificate_suspended = models.BooleanField("证件已暂扣或吊销", default=False)
     # 居民身份证号码 (GB 11643-1999), checked with its check digit when given.
     id_number = models.CharField("身份证号码", max_length=18, blank=True)
     # Set by an administrator's password reset: the next sign-in must choose a new one.
@@ -160,7 +164,9 @@ class Officer(AbstractUser):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate_no"], condition=~Q(certificate_no=""), name="unique_certificate_no"
+                fields=["certificate_issuer", "certificate_no"],
+                condition=~Q(certificate_no=""),
+                name="unique_certificate_no_per_issuer",
             )
         ]
 
@@ -189,6 +195,8 @@ class Officer(AbstractUser):
 class CertificateStatus(models.TextChoices):
     ACTIVE = "active", "有效"
     SUSPENDED = "suspended", "暂扣"
+    # Final: a revoked certificate is never restored; the officer needs a new one.
+    REVOKED = "revoked", "吊销"
 
 
 class Certificate(models.Model):
@@ -270,14 +278,23 @@ class ApiToken(models.Model):
 
 class LoginFailure(models.Model):
     """A failed sign-in, by the username typed (which may name nobody): the count
-    behind the lockout. A security log, not agency content."""
+    behind the lockout. A security log, not agency content.
 
-    username = models.CharField("用户名", max_length=150, db_index=True)
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    Kept, never purged, although only the last window's rows count towards a lock: the
+    Cybersecurity Law (网络安全法 art. 21(3)) wants network logs kept at least six months
+    and 等保 2.0's security audit wants failed sign-ins among them; most failures lead to
+    no lock, so nothing else records them (AccountLock holds only the locks). The table
+    grows by one short row per wrong password; every read is one username's recent
+    rows (``lock_in_force``, ``login_failure_record``), which the (username, at) index
+    answers without reading older ones."""
+
+    username = models.CharField("用户名", max_length=150)
+    at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "登录失败记录"
         verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["username", "at"], name="org_loginfailure_name_at")]
 
 
 class AccountLock(models.Model):

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from quanlu.org.models import Agency, AgencyKind, ApiToken, Certificate, Officer, Region, Role
+from quanlu.org.models import (
+    Agency,
+    AgencyKind,
+    ApiToken,
+    Certificate,
+    CertificateStatus,
+    Officer,
+    Region,
+    Role,
+)
 from quanlu.org.services import api_token_touch, certificate_current, token_digest
 
 
@@ -78,7 +87,8 @@ def certificate_alert(officer: Officer, today: dt.date | None = None) -> Certifi
     cert = certificate_current(officer)
     until = officer.certificate_valid_until
     if officer.certificate_suspended:
-        return CertificateAlert(officer, cert, "red", "执法证件已暂扣，不能以执法人员身份签署。")
+        done = "吊销" if cert is not None and cert.status == CertificateStatus.REVOKED else "暂扣"
+        return CertificateAlert(officer, cert, "red", f"执法证件已{done}，不能以执法人员身份签署。")
     if until < today:
         return CertificateAlert(
             officer, cert, "red", f"执法证件已于 {until:%Y-%m-%d} 过期，不能以执法人员身份签署。"

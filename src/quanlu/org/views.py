@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from quanlu.core.errors import DomainError
 from quanlu.org import forms as f
 from quanlu.org import selectors, services, spreadsheet
-from quanlu.org.models import Agency, ApiToken, Officer, Role
+from quanlu.org.models import Agency, ApiToken, Officer, Region, Role
 from quanlu.org.permissions import administers, is_administrator
 from quanlu.web.pages import attempt, current_officer, form_errors
 
@@ -140,6 +140,7 @@ def officer_detail(request: HttpRequest, officer_id: str) -> HttpResponse:
             "role_form": f.RoleForm(),
             "revoke_form": f.ReasonForm(),
             "reset_form": f.ResetForm(),
+            "status_form": f.CertificateStatusForm(),
             "roles": Role.choices,
         },
     )
@@ -167,6 +168,20 @@ def certificate_add(request: HttpRequest, officer_id: str) -> HttpResponse:
         f.CertificateForm,
         lambda actor, o, d: services.certificate_record(actor=actor, officer=o, **d),
         "已登记执法证件。",
+    )
+
+
+@login_required
+@require_POST
+def certificate_status(request: HttpRequest, officer_id: str) -> HttpResponse:
+    return _officer_action(
+        request,
+        officer_id,
+        f.CertificateStatusForm,
+        lambda actor, o, d: services.certificate_set_status(
+            actor=actor, officer=o, status=d["status"], reason=d["reason"]
+        ),
+        "已变更执法证件状态。",
     )
 
 
@@ -325,3 +340,110 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, "密码已修改。")
             return redirect("web:dashboard")
     return render(request, "org/password_change.html", {"form": form, "forced": officer.must_change_password})
+
+
+# ---------------------------------------------------------------- agencies
+
+
+def _tree(agency: Agency) -> list[Agency]:
+    """The agency and every agency below it, parents before children."""
+    return list(Agency.objects.filter(path__startswith=agency.path).select_related("region").order_by("path"))
+
+
+def _agency_or_404(actor: Officer, agency_id: str) -> Agency:
+    found = Agency.objects.select_related("region", "parent").filter(public_id=_uuid(agency_id)).first()
+    if found is None or not administers(actor, found):
+        raise Http404("未找到该机关，或您无权查看。")
+    return found
+
+
+@login_required
+def agency_list(request: HttpRequest) -> HttpResponse:
+    """The administrator's agency and those below it; a new subordinate under any of them."""
+    actor, agency = _admin(request)
+    tree = _tree(agency)
+    regions = list(Region.objects.filter(path__startswith=agency.region.path).order_by("path"))
+    form = f.SubordinateForm(
+        request.POST or None,
+        parents=tree,
+        regions=regions,
+        initial={"region": agency.region.code, "rulebook_id": agency.rulebook_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        parent = next(a for a in tree if str(a.public_id) == d["parent"])
+        region = next(r for r in regions if r.code == d["region"])
+        made = attempt(
+            form,
+            request,
+            lambda: services.agency_create(
+                actor=actor,
+                parent=parent,
+                region=region,
+                code=d["code"],
+                name=d["name"],
+                kind=d["kind"],
+                level=d["level"],
+                rulebook_id=d["rulebook_id"],
+                case_prefix=d["case_prefix"],
+                uscc=d["uscc"],
+            ),
+        )
+        if made is not None:
+            messages.success(request, f"已登记下级机关 {made.name}。")
+            return redirect("org:agency", agency_id=made.public_id)
+    top = agency.path.count("/")
+    # A subordinate's └, after a full-width space per level below the first.
+    rows = [(a, "\u3000" * (depth - 1) + "└ " if (depth := a.path.count("/") - top) else "") for a in tree]
+    return render(request, "org/agency_list.html", {"agency": agency, "rows": rows, "form": form})
+
+
+@login_required
+def agency_detail(request: HttpRequest, agency_id: str) -> HttpResponse:
+    actor, own = _admin(request)
+    target = _agency_or_404(actor, agency_id)
+    return render(
+        request,
+        "org/agency_detail.html",
+        {
+            "agency": own,
+            "target": target,
+            "children": Agency.objects.filter(parent=target).order_by("name"),
+            "officers": Officer.objects.filter(agency=target).order_by("-is_active", "username"),
+            "move_form": _move_form(actor, own, target),
+        },
+    )
+
+
+def _move_form(actor: Officer, own: Agency, target: Agency, data: Any = None) -> f.MoveForm | None:
+    """Only agencies below the administrator's own move, and only within its tree, never
+    under themselves or their own subordinates (a cycle)."""
+    if target.pk == own.pk and not actor.is_superuser:
+        return None
+    parents = [a for a in _tree(own) if not a.path.startswith(target.path)]
+    return f.MoveForm(
+        data, parents=parents, initial={"parent": str(target.parent.public_id) if target.parent else ""}
+    )
+
+
+@login_required
+@require_POST
+def agency_move(request: HttpRequest, agency_id: str) -> HttpResponse:
+    actor, own = _admin(request)
+    target = _agency_or_404(actor, agency_id)
+    form = _move_form(actor, own, target, request.POST)
+    if form is None:
+        messages.error(request, "不能调整本机关的隶属关系，请联系上级机关的系统管理员。")
+    elif not form.is_valid():
+        form_errors(request, form)
+    else:
+        parent = Agency.objects.get(public_id=form.cleaned_data["parent"])
+        reason = form.cleaned_data["reason"]
+        moved = attempt(
+            None,
+            request,
+            lambda: services.agency_move(actor=actor, agency=target, parent=parent, reason=reason),
+        )
+        if moved is not None:
+            messages.success(request, f"已将 {target.name} 调整至 {parent.name} 之下。")
+    return redirect("org:agency", agency_id=target.public_id)

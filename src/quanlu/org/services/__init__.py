@@ -26,7 +26,13 @@ from quanlu.org.services.agencies import (
     role_revoke,
 )
 from quanlu.org.services.bulk import ImportReport, RowError, org_import
-from quanlu.org.services.certificates import certificate_current, certificate_record, certificate_set_status
+from quanlu.org.services.certificates import (
+    certificate_current,
+    certificate_history_complete,
+    certificate_record,
+    certificate_set_status,
+    certificate_taken,
+)
 
 __all__ = [
     "CASE_NUMBER_PATTERN",
@@ -41,8 +47,10 @@ __all__ = [
     "api_token_revoke",
     "api_token_touch",
     "certificate_current",
+    "certificate_history_complete",
     "certificate_record",
     "certificate_set_status",
+    "certificate_taken",
     "clean_password",
     "lock_in_force",
     "login_failure_record",

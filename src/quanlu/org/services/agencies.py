@@ -27,7 +27,7 @@ from quanlu.org.models import (
     RoleGrant,
 )
 from quanlu.org.permissions import administers, require_admin
-from quanlu.org.services.certificates import certificate_record
+from quanlu.org.services.certificates import certificate_record, certificate_taken
 from quanlu.rulebooks.loader import all_rulebooks
 
 # 遵环〔YYYY〕N号: text, then 〔YYYY〕 for the year, then N for the number, then 号.
@@ -140,10 +140,8 @@ def agency_move(*, actor: Officer | None, agency: Agency, parent: Agency | None,
     its own subordinate). A state that moves: the new position is its own event."""
     reason = clean_text(reason, label="原因", field="reason", max_length=500)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if actor is not None and not (
-        administers(actor, agency) and (parent is None or administers(actor, parent))
-    ):
-        raise PermissionDenied("您不能调整该机关的隶属关系。")
+    if actor is not None and not actor.is_superuser and not _may_move(actor, agency, parent):
+        raise PermissionDenied("只能在本机关的下级机关之间调整隶属关系。")
     if parent is not None and (parent.pk == agency.pk or parent.path.startswith(agency.path)):
         raise InvalidInput("上级机关不能是本机关或其下级机关（隶属关系不能成环）。", field_name="parent")
     old_path = agency.path
@@ -163,6 +161,19 @@ def agency_move(*, actor: Officer | None, agency: Agency, parent: Agency | None,
         rows=moved,
     )
     return agency
+
+
+def _may_move(actor: Officer, agency: Agency, parent: Agency | None) -> bool:
+    """An agency's administrator rearranges the agencies below it, never its own agency
+    (that would change who supervises it) nor anything out of its tree."""
+    own = actor.agency
+    return (
+        own is not None
+        and agency.pk != own.pk
+        and administers(actor, agency)
+        and parent is not None
+        and administers(actor, parent)
+    )
 
 
 def agency_settings_current(agency: Agency) -> AgencySettings | None:
@@ -281,8 +292,11 @@ def officer_create(
         raise Conflict(f"用户名 {username} 已被使用。", field_name="username")
     if id_number and Officer.objects.filter(id_number=id_number, is_active=True).exists():
         raise Conflict(f"身份证号码 {id_number} 已登记为在职人员。", field_name="id_number")
-    if certificate_no and Officer.objects.filter(certificate_no=certificate_no).exists():
-        raise Conflict(f"执法证件编号 {certificate_no} 已登记。", field_name="certificate_no")
+    issuer = (certificate_issuer or agency.name).strip()
+    if certificate_no and certificate_taken(certificate_no, issuer):
+        raise Conflict(
+            f"发证机关「{issuer}」的执法证件编号 {certificate_no} 已登记。", field_name="certificate_no"
+        )
     officer = Officer(
         username=username,
         full_name=full_name,
@@ -312,7 +326,7 @@ def officer_create(
             actor=actor,
             officer=officer,
             number=certificate_no,
-            issuing_authority=certificate_issuer or agency.name,
+            issuing_authority=issuer,
             area=certificate_area,
             category=certificate_category,
             valid_from=certificate_valid_from,

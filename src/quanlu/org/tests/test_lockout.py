@@ -72,3 +72,20 @@ def test_the_login_page_does_not_lock_below_the_limit(world, client):
     for _ in range(4):
         _login(client, world.officer.username, "wrong-password-1")
     assert _login(client, world.officer.username, f.PASSWORD).status_code == 302
+
+
+@override_settings(QUANLU_LOGIN_MAX_FAILURES=3, QUANLU_LOGIN_WINDOW_MINUTES=15, QUANLU_LOGIN_LOCK_MINUTES=30)
+def test_failures_older_than_the_window_are_kept_but_do_not_count(world, client):
+    from quanlu.org.models import LoginFailure
+
+    for name in (world.officer.username, "nobody-at-all"):
+        for _ in range(2):
+            _login(client, name, "wrong-password-1")
+        # Yesterday's failures: kept (a security log), outside every lockout count.
+        LoginFailure.objects.filter(username=name).update(at=timezone.now() - dt.timedelta(days=1))
+        for _ in range(2):
+            assert "用户名或密码不正确" in _login(client, name, "wrong-password-1").content.decode()
+        assert services.lock_in_force(name) is None
+        assert LoginFailure.objects.filter(username=name).count() == 4
+    assert not AccountLock.objects.exists()
+    assert _login(client, world.officer.username, f.PASSWORD).status_code == 302
