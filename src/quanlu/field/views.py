@@ -38,6 +38,7 @@ FIELD_CSP = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'se
 # What the service worker keeps for offline use: the shell and every file it loads.
 SHELL_STATIC = (
     "web/quanlu.css",
+    "records/records.css",
     "field/field.css",
     "field/field.js",
     "field/vendor/hash-wasm/sha256.umd.min.js",

@@ -462,12 +462,13 @@
         var pf = el("form", { cls: "sigpad-form" }, [
           el("label", {}, ["签名人姓名 ", el("input", { name: "signer_name", value: party.legal_representative || party.name || "" })]),
           el("div", { cls: "sigpad-box" }, [
-            el("canvas", { cls: "sigpad", width: "600", height: "240" }),
-            el("div", { cls: "sigpad-tools" }, [
-              el("button", { type: "button", cls: "sigpad-clear", text: "清除" }),
+            el("p", { cls: "sigpad-title", text: "请当事人或在场人员在框内签名" }),
+            el("canvas", { cls: "sigpad", width: "600", height: "220", "aria-label": "签名框：请用手指在此书写" }),
+            el("div", { cls: "actions" }, [
               el("button", { type: "button", cls: "sigpad-full", text: "全屏签名" }),
-              el("button", { type: "button", cls: "sigpad-exit", text: "退出全屏" }),
-              el("button", { type: "submit", cls: "primary", text: "确认签名" })
+              el("button", { type: "button", cls: "sigpad-clear", text: "重写" }),
+              el("button", { type: "submit", cls: "primary", text: "确认签名" }),
+              el("button", { type: "button", cls: "sigpad-exit", text: "退出全屏" })
             ])
           ]),
           el("input", { type: "hidden", name: "image" })

@@ -9,6 +9,15 @@ workbox.setConfig({ modulePathPrefix: "{{ prefix }}", debug: false });
 workbox.core.setCacheNameDetails({ prefix: "quanlu-field" });
 workbox.core.clientsClaim();
 self.skipWaiting();
+// Django varies every page on Cookie and Accept-Language; the shell is the same for
+// whoever is signed in, and an offline navigation must match it whatever its headers.
+workbox.precaching.addPlugins([{
+  cacheWillUpdate: async ({ response }) => {
+    const headers = new Headers(response.headers);
+    headers.delete("Vary");
+    return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers: headers });
+  }
+}]);
 // The page is /field/ whatever the hash (#case=...): match it without query or hash.
 workbox.precaching.precacheAndRoute({{ precache|safe }}, { ignoreURLParametersMatching: [/.*/] });
 workbox.precaching.cleanupOutdatedCaches();
