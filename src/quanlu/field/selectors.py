@@ -20,7 +20,10 @@ from quanlu.rulebooks.terms import NOTICE_METHODS, RIGHTS
 
 # The rule kinds the device evaluates itself, on the document it holds; the server
 # runs the same rules, through the rulebook evaluator, once the record is received.
-DEVICE_RULE_KINDS = ("officers_present", "documents_signed")
+DEVICE_RULE_KINDS = {
+    "officers_present": "笔录记录了执法人员、执法证件编号及出示情况",
+    "documents_signed": "笔录已由执法人员和当事人（或在场人员）签名",
+}
 
 
 def device_get_for(officer: Officer, public_id: Any) -> FieldDevice:
@@ -117,6 +120,7 @@ def case_pack(case: Case) -> dict[str, Any]:
         {
             "id": r.id,
             "kind": r.kind,
+            "label": DEVICE_RULE_KINDS[r.kind],
             "params": r.params,
             "article": f"《{book.title}》{r.citation.article}",
             "quote": r.citation.quote,

@@ -425,8 +425,9 @@
       view.appendChild(summary);
       var results = checks(pack, doc, sigs);
       view.appendChild(el("section", { cls: "card", id: "checks" }, [el("h2", { text: "本机检查" })].concat(results.map(function (r) {
-        return el("p", { cls: "check-row " + (r.ok ? "ok" : "bad"), "data-rule": r.check.id }, [(r.ok ? "✓ " : "✗ ") + r.check.id + " ",
-          el("span", { cls: "muted", text: r.check.article + (r.ok ? "" : "：" + r.message) })]);
+        return el("p", { cls: "check-row " + (r.ok ? "ok" : "bad"), "data-rule": r.check.id }, [(r.ok ? "✓ " : "✗ ") + r.check.label,
+          r.ok ? null : el("br"), r.ok ? null : el("span", { cls: "why", text: r.message }),
+          el("br"), el("span", { cls: "muted small", text: r.check.article + "（" + r.check.id + "）" })]);
       }))));
 
       // Officers sign with the key enrolled on this device, unlocked by their PIN: the
@@ -439,7 +440,7 @@
       }));
       var pin = el("input", { id: "pin", type: "password", inputmode: "numeric", autocomplete: "off", placeholder: "签名 PIN" });
       var offSec = el("section", { cls: "card", id: "slot-officers" }, [el("h2", { text: "执法人员签名" }),
-        el("p", {}, signedBy.map(function (u) { return el("span", { cls: "signed", text: "已签名：" + names[u] + " " }); }))]);
+        el("div", {}, signedBy.map(function (u) { return el("p", { cls: "signed", text: "已签名：" + names[u] }); }))]);
       if (who.options.length) {
         var sf = el("form", { cls: "sign-form", onsubmit: function (e) {
           e.preventDefault();
