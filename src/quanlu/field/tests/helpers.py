@@ -127,7 +127,7 @@ class Device:
         )
 
 
-def setup(world: Any) -> Device:
+def case_with_party(world: Any) -> Any:
     case = world.open_case(cause="某化工有限公司废气超标排放案")
     cases.party_add(
         actor=world.officer,
@@ -139,6 +139,11 @@ def setup(world: Any) -> Device:
         legal_representative="刘建国",
         address="某市经济开发区化工路8号",
     )
+    return case
+
+
+def setup(world: Any) -> Device:
+    case = case_with_party(world)
     device = Device(world=world, case=case)
     device.enroll(world.officer)
     device.enroll(world.officer2)

@@ -22,12 +22,12 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from quanlu.cases import services as cases
 from quanlu.field.models import Receipt, ReceiptStatus, Takeout
+from quanlu.field.tests.helpers import case_with_party
 from quanlu.ledger.services import ledger_integrate
 from quanlu.ledger.verify import verify
 from quanlu.media import samples
-from quanlu.media.models import MediaLink, MediaRecord
+from quanlu.media.models import MediaLink, MediaRecord, Upload
 from quanlu.records.models import Document, Signature
 from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.providers import gather
@@ -79,17 +79,7 @@ def test_field_capture_offline_and_sync_on_return(
     out = output_dir / "field"
     out.mkdir(exist_ok=True)
     w = f.world()
-    case = w.open_case(cause="某化工有限公司废气超标排放案")
-    cases.party_add(
-        actor=w.officer,
-        case=case,
-        kind="organisation",
-        name="某化工有限公司",
-        id_type="uscc",
-        id_number=f.uscc(),
-        legal_representative="刘建国",
-        address="某市经济开发区化工路8号",
-    )
+    case = case_with_party(w)
     files = []
     for n in range(2):
         path = tmp_path / f"现场照片{n + 1}.jpg"
@@ -200,6 +190,27 @@ def test_field_capture_offline_and_sync_on_return(
         page.screenshot(path=str(out / "5-offline-home-pending.png"), full_page=True)
 
         # 7. Back online: the device syncs by itself, in capture order, and wipes its copies.
+        # The network drops again in the middle of the video (its second 1 MB chunk) and
+        # comes back: tus asks the server's offset and sends the rest.
+        patches: list[str] = []
+        heads: list[str] = []
+
+        def cut(route):
+            if route.request.method == "HEAD":
+                heads.append(route.request.url)
+            if route.request.method == "PATCH":
+                patches.append(route.request.url)
+                if len(patches) == 4:
+                    context.set_offline(True)
+                    route.abort("internetdisconnected")
+                    return
+            route.continue_()
+
+        page.route("**/api/v1/media/tus/**", cut)
+        context.set_offline(False)
+        page.wait_for_function("() => navigator.onLine === false")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "6a-sync-cut.png"), full_page=True)
         context.set_offline(False)
         page.wait_for_selector("body[data-sync='done']", timeout=120_000)
         page.wait_for_selector(".sync-log")
@@ -217,7 +228,7 @@ def test_field_capture_offline_and_sync_on_return(
         page.goto(f"{base}/cases/{case.public_id}/")
         page.wait_for_selector("#field")
         assert "已离线" in page.inner_text("#field")
-        page.screenshot(path=str(out / "7-case-page-offline-tag.png"), full_page=True)
+        page.locator("#field").screenshot(path=str(out / "7-case-page-offline-tag.png"))
         assert not [e for e in errors if "Content Security Policy" in e or "Error" in e], errors
         browser.close()
 
@@ -240,6 +251,10 @@ def test_field_capture_offline_and_sync_on_return(
     assert Signature.objects.filter(document=doc).count() == 3
     records = MediaRecord.objects.filter(case=case)
     assert sorted(r.sha256 for r in records) == sorted(digests.values())
+    # The cut upload was resumed, not started again: one upload per file, all completed.
+    assert heads, "the device asked the server's offset to resume"
+    assert Upload.objects.filter(case=case).count() == 3
+    assert Upload.objects.filter(case=case, status="completed").count() == 3
     assert {link.document_uid for link in MediaLink.objects.filter(record__in=records)} == {doc.public_id}
     # The server runs the same rules on what it received, with the device's result: met.
     findings = [

@@ -301,7 +301,8 @@
       var pending = el("section", { cls: "card", id: "sync" }, [
         el("h2", { text: "同步" }),
         el("p", { id: "pending", text: recs.length ? "本机有 " + recs.length + " 条记录待同步。" : "本机没有待同步的记录。" }),
-        el("button", { type: "button", cls: "primary", id: "sync-now", text: "立即同步", disabled: !navigator.onLine || !recs.length, onclick: sync })
+        el("button", { type: "button", cls: "primary", id: "sync-now", text: "立即同步", disabled: !navigator.onLine || !recs.length, onclick: sync }),
+        navigator.onLine || !recs.length ? null : el("p", { cls: "muted", text: "现在离线：记录已加密保存在本机，联网后自动按采集顺序同步。" })
       ]);
       var log = meta.log || [];
       if (log.length) {
@@ -310,7 +311,7 @@
           ol.appendChild(el("li", { cls: "receipt " + l.status, "data-uid": l.uid, "data-sha": l.server_sha256, "data-device-sha": l.device_sha256 },
             [l.label + "：" + l.status_label].concat(l.flags.map(function (f) { return el("div", { cls: "flag", text: f.message }); }))));
         });
-        pending.appendChild(el("h3", { text: "上次同步（" + new Date(meta.synced).toLocaleString("zh-CN") + "）" }));
+        pending.appendChild(el("h3", { text: "服务器已确认接收（最近一次同步 " + new Date(meta.synced || Date.now()).toLocaleString("zh-CN") + "）" }));
         pending.appendChild(ol);
       }
       view.appendChild(pending);
@@ -531,7 +532,8 @@
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
     syncing = true;
-    var log = [];
+    // The receipts of the last syncs (a cut sync and its resumption), newest last.
+    var log = (meta.log || []).slice(-50);
     body.dataset.sync = "running";
     return hello().then(function () { return all("records"); }).then(function (recs) {
       recs.sort(function (a, b) { return a.seq - b.seq; });
@@ -564,7 +566,11 @@
       });
     }).catch(function (e) {
       body.dataset.sync = "failed";
-      say((e.status === 401 ? "请先联网登录，再同步。" : "同步中断：" + e.message) + " 未确认的记录仍保存在本机，恢复后自动续传。", true);
+      // A tus error or a failed fetch has no status: the network, not the server, said no.
+      var why = e.status === 401 ? "请先联网登录，再同步。" : e.status ? "同步中断：" + e.message : "网络中断，同步暂停。";
+      say(why + "未确认的记录仍保存在本机，网络恢复后自动续传。", true);
+      // A cut connection (not a refusal): try again shortly; tus resumes the file.
+      if (!e.status || e.status >= 500) setTimeout(sync, 5000);
       return setMeta("log", log);
     }).then(function () { syncing = false; route(); });
   }
