@@ -1,10 +1,11 @@
 """The field app on a phone (390×844), in a real Chromium against the live server:
 two officers enroll their PIN-protected keys, the case is taken offline, the network
 is cut (the browser context offline), a 现场检查笔录 is drafted, both officers sign
-with their PINs, the party signs on the pad, two photos and a video are attached;
-the page is reloaded offline and everything is still there; the network comes back,
-the device syncs by itself, and the server's SHA-256 equals the device's for every
-record, the server's checks agree with the device's, and the ledger verifies.
+with their PINs, the party signs on the pad, two photos and a video are attached; the
+page is reloaded, the browser closed and opened again, offline, and everything is still
+there; the network comes back, the device syncs by itself (cut once more in the middle
+of the video, and resumed), the server's SHA-256 equals the device's for every record,
+the server's checks agree with the device's, and the ledger verifies.
 
 The video is a few MB here to keep the suite fast; docs/field-capture.md gives the
 sizes measured by hand."""
@@ -94,19 +95,27 @@ def test_field_capture_offline_and_sync_on_return(
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            has_touch=True,
-            is_mobile=True,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-        )
-        page = context.new_page()
+        # A browser with a profile on disk, so that it can be closed and opened again.
+        def open_browser(offline: bool = False):
+            context = p.chromium.launch_persistent_context(
+                str(tmp_path / "profile"),
+                executable_path=CHROMIUM,
+                args=ARGS,
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                has_touch=True,
+                is_mobile=True,
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
+                offline=offline,
+            )
+            page = context.pages[0] if context.pages else context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            return context, page
+
         errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        context, page = open_browser()
 
         # 1. Online: sign in, install (the service worker precaches the shell), enroll both keys.
         page.goto(f"{base}/field/")
@@ -178,8 +187,14 @@ def test_field_capture_offline_and_sync_on_return(
         device_checks = page.eval_on_selector_all(".check-row.ok", "els => els.map(e => e.dataset.rule)")
         page.screenshot(path=str(out / "4-offline-signed-and-attached.png"), full_page=True)
 
-        # 6. Reloaded offline: everything is still there, nothing has reached the server.
+        # 6. Reloaded offline, then the browser closed and opened again, offline: everything
+        # is still there, and nothing has reached the server.
         page.reload()
+        page.wait_for_selector("#doc")
+        assert page.locator(".media-item").count() == 3
+        context.close()
+        context, page = open_browser(offline=True)
+        page.goto(f"{base}/field/#case={case.public_id}")
         page.wait_for_selector("#doc")
         assert page.locator(".media-item").count() == 3
         assert f"已签名：{w.officer2.full_name}" in page.inner_text("#slot-officers")
@@ -230,7 +245,7 @@ def test_field_capture_offline_and_sync_on_return(
         assert "已离线" in page.inner_text("#field")
         page.locator("#field").screenshot(path=str(out / "7-case-page-offline-tag.png"))
         assert not [e for e in errors if "Content Security Policy" in e or "Error" in e], errors
-        browser.close()
+        context.close()
 
     assert len(log) == 7, log
     assert all(sha == dsha for sha, dsha, _ in log), log
