@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quanlu.media",
     "quanlu.records",
     "quanlu.access",
+    "quanlu.field",
     "quanlu.api",
     "quanlu.web",
     "quanlu.demo",

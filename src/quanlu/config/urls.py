@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("quanlu.media.urls")),
     path("", include("quanlu.devices.urls")),
     path("", include("quanlu.records.urls")),
+    path("", include("quanlu.field.urls")),
     path("", include("quanlu.rulebooks.urls")),
     path("supervision/", include("quanlu.supervision.urls")),
     path("", include("quanlu.org.urls")),

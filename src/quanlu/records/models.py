@@ -111,6 +111,9 @@ class CaptureMethod(models.TextChoices):
     TOKEN = "token", "接口令牌签名"
     TOUCH = "touch", "触屏手写签名"
     PAPER = "paper", "纸质签名页扫描"
+    # Signed offline with the officer's PIN-protected key enrolled on a field device;
+    # the server verified the ECDSA signature on receipt (quanlu.field).
+    DEVICE_KEY = "device_key", "现场设备密钥签名"
 
 
 class Signature(models.Model):

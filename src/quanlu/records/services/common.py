@@ -42,7 +42,7 @@ OFFICER_ROLE_NEEDS: dict[str, tuple[str, ...]] = {
 PAPER_PAGE_MAX_BYTES = 20 * 1024 * 1024
 # 承办、审核、批准 are signed by different people (004 第三十一条 names them apart).
 CHAIN_ROLES = {"handler", "reviewer", "legal_reviewer", "approver"}
-OFFICER_METHODS = [CaptureMethod.PASSWORD, CaptureMethod.TOKEN]
+OFFICER_METHODS = [CaptureMethod.PASSWORD, CaptureMethod.TOKEN, CaptureMethod.DEVICE_KEY]
 
 
 def content_sha256(values: dict[str, Any]) -> str:

@@ -162,6 +162,8 @@
     } catch (e) { /* ignore */ }
   }
 
+  // The field app (quanlu.field) builds its party signature form after load.
+  window.quanluSignaturePad = pad;
   document.querySelectorAll("form.sigpad-form").forEach(pad);
   document.querySelectorAll("form.doc-form[data-draft-key]").forEach(draft);
   document.querySelectorAll(".rows").forEach(rows);
