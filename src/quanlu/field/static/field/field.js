@@ -428,7 +428,7 @@
       view.appendChild(el("section", { cls: "card", id: "checks" }, [el("h2", { text: "本机检查" })].concat(results.map(function (r) {
         return el("p", { cls: "check-row " + (r.ok ? "ok" : "bad"), "data-rule": r.check.id }, [(r.ok ? "✓ " : "✗ ") + r.check.label,
           r.ok ? null : el("br"), r.ok ? null : el("span", { cls: "why", text: r.message }),
-          el("br"), el("span", { cls: "muted small", text: r.check.article + "（" + r.check.id + "）" })]);
+          el("br"), el("span", { cls: "muted small", text: r.check.article })]);
       }))));
 
       // Officers sign with the key enrolled on this device, unlocked by their PIN: the
