@@ -27,6 +27,7 @@ from quanlu.supervision.selectors import (
     rectification_order_get_for,
     rectification_orders_for,
 )
+from quanlu.supervision.statistics import row_dict, statistics_for
 
 router = Router(tags=["执法监督"])
 
@@ -362,3 +363,31 @@ def liability_entry(request: HttpRequest, case_id: str, payload: LiabilityEntryI
     case = liability.liability_case_get_for(officer, case_id)
     liability.liability_case_record(actor=officer, case=case, kind=payload.kind, text=payload.text)
     return Status(201, liability.case_dict(case))
+
+
+@router.get(
+    "/statistics/agencies",
+    response={200: list[dict[str, Any]], **ERRORS},
+    summary="统计：各机关案件、期限、整改、证件情况",
+    description=(
+        "本人可见的每个行政执法机关一行：按执法类别、程序、阶段的案件数（按程序启动时间计入期间），"
+        "期限（按到期时间计入期间：未完成的红牌、黄牌，按期完成、逾期完成），整改通知（下达、未结、逾期），"
+        "执法证件（持证、暂扣或吊销、已过期、30 日内到期）。since、until 为 ISO 8601 时间（含起不含止）；"
+        "agency 限定为该机关及其下级。"
+    ),
+)
+def statistics_agencies(
+    request: HttpRequest,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    agency: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    officer = officer_of(request)
+    within = None
+    if agency is not None:
+        within = visible_agencies(officer).filter(public_id=agency).first()
+        if within is None:
+            raise NotFound()
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput("统计期间的起始时间应早于截止时间。", field_name="since")
+    return [row_dict(r) for r in statistics_for(officer, since=since, until=until, within=within)]
