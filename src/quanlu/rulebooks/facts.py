@@ -158,6 +158,8 @@ class CaseFacts:
     emergency: bool = False
     entered: frozenset[str] = frozenset({"initiation"})  # every stage the case has moved into
     archiving_entered_at: dt.datetime | None = None  # its first move into 归档管理
+    # The day the enforcement act ended (执法行为终结), as recorded (its latest correction).
+    act_ended_on: dt.date | None = None
     # The case record's text fields (terms.CASE_FIELDS), by name.
     fields: Mapping[str, str] = field(default_factory=dict)
     has_party: bool = False

@@ -9,7 +9,7 @@ case_advance``.
 """
 
 from quanlu.cases.services.approvals import approval_grant, approval_reject, approval_request
-from quanlu.cases.services.case import _case_open, case_advance, case_open
+from quanlu.cases.services.case import _case_open, case_act_end, case_advance, case_open
 from quanlu.cases.services.common import (
     CASE_WORKERS,
     CLOSING_CHECKS,
@@ -45,6 +45,7 @@ __all__ = [
     "approval_grant",
     "approval_reject",
     "approval_request",
+    "case_act_end",
     "case_advance",
     "case_open",
     "complaint_decline",

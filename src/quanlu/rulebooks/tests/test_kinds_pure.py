@@ -110,11 +110,11 @@ def test_supplementary_approval_deadline_met_unmet_and_not_applicable():
 
 def test_archive_deadline_met_unmet_and_not_applicable():
     r = rule("archive_deadline", within="30d")
-    assert judge(r, facts()).message == "执法行为尚未终结。"
+    assert judge(r, facts()).message == "执法行为尚未终结（未记录终结日期）。"
     overdue = facts(case=case(archiving_entered_at=ago(days=31)))
     outcome = judge(r, overdue)
     assert outcome.status == Status.UNMET
-    assert outcome.message.startswith("立卷归档已逾期")
+    assert outcome.message.startswith("自转入归档管理（未记录执法行为终结日期）起算：立卷归档已逾期")
     assert judge(r, replace(overdue, archived_at=ago(days=2))).status == Status.MET
     sealed_late = judge(r, replace(overdue, archived_at=ago(hours=1)))
     assert sealed_late.status == Status.UNMET
