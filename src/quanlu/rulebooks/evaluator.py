@@ -31,6 +31,7 @@ from quanlu.rulebooks import (  # noqa: F401  (each registers its kinds' judges)
     evaluators,
     evaluators_access,
     evaluators_av,
+    evaluators_recorded,
     evaluators_records,
 )
 from quanlu.rulebooks.facts import CaseFacts, Facts

@@ -102,6 +102,7 @@ class FieldKind:
     label: str
     type: str
     speakers: tuple[tuple[str, str], ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # an items field's columns: (key, label)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class Clip:
     captured_start: dt.datetime | None = None
     captured_end: dt.datetime | None = None
     device_kind: str = ""  # empty: no recording device named
+    media_kind: str = ""  # photo, audio or video (terms.MEDIA_KINDS)
     has_officer: bool = False
     linked: bool = False  # filed under a step (a link, with or without a document)
     document_uid: str = ""

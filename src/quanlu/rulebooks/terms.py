@@ -99,6 +99,7 @@ AV_ACTIVITIES = {
 }
 # How a rule lets a step go without audio-visual recording.
 EXEMPTION_POLICIES = ("none", "allowed", "written_reason")
+MEDIA_KINDS = {"photo": "照片", "audio": "录音", "video": "录像"}  # media.models.MediaKind
 # How a step went without it: unsuitable for recording, or recorded by other means.
 EXEMPTION_KINDS = {
     "unsuitable": "不适宜音像记录",

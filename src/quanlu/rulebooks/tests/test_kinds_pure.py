@@ -17,7 +17,7 @@ from quanlu.rulebooks import evaluator
 from quanlu.rulebooks.facts import Approval, Clip, Complaint, Refusal
 from quanlu.rulebooks.judgement import DEADLINE_MAKERS, Outcome, Status
 from quanlu.rulebooks.params import known_kinds
-from quanlu.rulebooks.tests import test_kinds_pure_av
+from quanlu.rulebooks.tests import test_kinds_pure_av, test_recorded_facts
 from quanlu.rulebooks.tests.purefacts import NOW, ago, case, doc, facts, judge, officer, rule
 
 # ---------------------------------------------------------------- the evaluator on facts
@@ -414,7 +414,7 @@ def test_file_complete_met_unmet_and_not_applicable():
 
 
 def test_every_rule_kind_has_its_pure_test():
-    names = [*globals(), *vars(test_kinds_pure_av)]
+    names = [*globals(), *vars(test_kinds_pure_av), *vars(test_recorded_facts)]
     tested = {name.removeprefix("test_") for name in names if name.startswith("test_")}
     for kind_name in known_kinds():
         assert any(t.startswith(kind_name) for t in tested), f"no pure test of {kind_name}"
