@@ -297,7 +297,7 @@ def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
         "results": [result_dict(view, r) for r in results],
         "next_steps": [
             {"to_stage": to, "label": label, "blocking": [result_dict(view, r) for r in blocking]}
-            for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage))
+            for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage, case))
         ],
     }
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, deadline_outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule, parse_duration
-from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, STAGES
+from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, SIMPLIFIED_MOVES, STAGES
 
 SUPPLEMENTARY_APPROVAL = "supplementary_approval"
 ARCHIVE = "archive"
@@ -190,3 +190,12 @@ def application_recorded(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
             satisfy="需补正的全部内容应在一次告知中列明。",
         )
     return Outcome.met(f"已记录申请办理情况（{len(kinds)}项）。")
+
+
+@evaluates("simplified_path")
+def simplified_path(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # The path itself is the workflow's (cases.services.transitions_for); this says so.
+    if facts.case.procedure != "simplified":
+        return Outcome.not_applicable("本案适用一般程序。")
+    moves = "；".join(SIMPLIFIED_MOVES[m] for m in rule.params["moves"])
+    return Outcome.met(f"简易程序：{moves}。")

@@ -35,6 +35,7 @@ from quanlu.rulebooks.terms import (
     RIGHTS,
     SECRET_CATEGORIES,
     SERVICE_METHODS,
+    SIMPLIFIED_MOVES,
     STAGES,
 )
 
@@ -610,3 +611,17 @@ def _legal_review_recorded(params: dict[str, Any]) -> None:
     _check_fields(params.get("fields"), types)
     _check_stage(params, required=True)
     _check_when(params.get("when"))
+
+
+@rule_kind("simplified_path")
+def _simplified_path(params: dict[str, Any]) -> None:
+    """The simplified procedure's own path: the ``moves`` past the general stages it may
+    take (terms.SIMPLIFIED_MOVES), and the rules of this rulebook that belong to the
+    general procedure only (``general_only``), which a simplified case is not judged by."""
+    _only(params, ("moves", "general_only"))
+    moves = params.get("moves")
+    if not isinstance(moves, list) or not moves or any(m not in SIMPLIFIED_MOVES for m in moves):
+        raise ValueError(f"moves must be a non-empty list of {', '.join(SIMPLIFIED_MOVES)}")
+    general_only = params.get("general_only", [])
+    if not isinstance(general_only, list) or any(not isinstance(r, str) for r in general_only):
+        raise ValueError("general_only must be a list of rule ids")

@@ -162,7 +162,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def _moves(case: Any, facts: Any, view: Any) -> list[dict[str, Any]]:
     """Each move allowed from here with what blocks it (each reason once, with its fix):
     the button is disabled while the list is not empty."""
-    transitions = dict(services.allowed_transitions(case.stage))
+    transitions = dict(services.allowed_transitions(case.stage, case))
     return [
         {
             "to": to,

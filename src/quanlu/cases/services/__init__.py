@@ -21,6 +21,7 @@ from quanlu.cases.services.common import (
     Transition,
     allowed_transitions,
     deadlines_refresh,
+    transitions_for,
 )
 from quanlu.cases.services.intake import (
     application_event_record,
@@ -53,4 +54,5 @@ __all__ = [
     "complaint_register",
     "deadlines_refresh",
     "party_add",
+    "transitions_for",
 ]

@@ -28,12 +28,12 @@ from quanlu.cases.models import (
 from quanlu.cases.services.common import (
     CASE_WORKERS,
     CLOSING_CHECKS,
-    TRANSITIONS,
     _lock,
     _require_open,
     _require_staff,
     _same_submitter,
     deadlines_refresh,
+    transitions_for,
 )
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_choice, clean_text
@@ -247,10 +247,13 @@ def case_advance(
         raise InvalidInput("目标阶段无效。", field_name="to_stage")
     if from_stage is not None and from_stage != case.stage:
         raise Conflict(f"案件已处于「{Stage(case.stage).label}」阶段，请刷新后再操作。", code="stale_stage")
-    transition = TRANSITIONS.get((case.stage, to_stage))
+    transition = transitions_for(case).get((case.stage, to_stage))
     if transition is None:
+        general = ""
+        if case.procedure == Procedure.SIMPLIFIED and not evaluator.simplified_moves(case):
+            general = "本机关适用的规定未对简易程序另设记录路径，按一般程序逐阶段办理。"
         raise Refused(
-            f"不能从「{Stage(case.stage).label}」直接进入「{Stage(to_stage).label}」。",
+            f"不能从「{Stage(case.stage).label}」直接进入「{Stage(to_stage).label}」。{general}",
             [],
             code="transition_not_allowed",
         )

@@ -1,15 +1,18 @@
 """Facts the texts ask recorded, both ways (pure: no database): audio and video used
 as evidence archived on a labelled disc (001 第二十八条), the mobile enforcement system
 in an inspection (000 第四条第二款), the legal office's written review whenever it
-reviews (003 第十五条) — and the regulations that do not ask them."""
+reviews (003 第十五条), the simplified procedure's own path (简易程序) — and the
+regulations that do not ask them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from quanlu.rulebooks.evaluator import Status, judge
 from quanlu.rulebooks.facts import Approval, CaseFacts, Clip, Document, Facts
-from quanlu.rulebooks.loader import get_rulebook
+from quanlu.rulebooks.loader import RulebookError, get_rulebook, load_file
 from quanlu.rulebooks.providers import catalogue
 
 R000, R001, R002, R003, R004 = (
@@ -162,3 +165,55 @@ def test_001_asks_the_legal_review_record_only_as_its_own_articles_say():
     for rule in get_rulebook(R001).rules:
         if "legal_review" in (rule.params.get("documents") or []):
             assert judge(rule, reviewed, NOW).status != Status.UNMET, rule.id
+
+
+# ---------------------------------------------------------------- 简易程序: the simplified path
+
+
+def simplified(book: str, procedure: str = "simplified") -> Facts:
+    case = CaseFacts(
+        uid="c",
+        rulebook_id=book,
+        started_at=NOW - dt.timedelta(days=1),
+        procedure=procedure,
+        stage="service",
+        entered=frozenset({"initiation", "service"}),
+    )
+    return Facts(case=case, catalogue=catalogue(), moving_to="archiving")
+
+
+def test_simplified_path_spares_a_simplified_case_the_general_procedures_records():
+    for book, article in ((R000, "第十七条"), (R002, "第二十条"), (R003, "第十八条"), (R004, "第十九条")):
+        [path] = get_rulebook(book).rules_of("simplified_path")
+        assert path.citation.article == article
+        assert "适用简易程序的" in path.citation.quote
+        assert path.params["moves"] == ["initiation->service", "service->archiving"]
+        assert judge(path, simplified(book), NOW).status == Status.MET
+        assert judge(path, simplified(book, "general"), NOW).status == Status.NOT_APPLICABLE
+        for rule_id in path.params["general_only"]:
+            rule = get_rulebook(book).rule(rule_id)
+            spared = judge(rule, simplified(book), NOW)
+            assert spared.status == Status.NOT_APPLICABLE, (book, rule_id)
+            assert "简易程序" in spared.message
+            assert judge(rule, simplified(book, "general"), NOW).status == Status.UNMET, (book, rule_id)
+
+
+def test_simplified_path_is_absent_where_the_regulation_does_not_set_it_apart():
+    book = get_rulebook(R001)
+    assert book.rules_of("simplified_path") == []
+    receipt = [r for r in book.rules if "service_receipt" in (r.params.get("documents") or [])]
+    for rule in receipt:
+        if rule.kind == "documents_required":
+            assert judge(rule, simplified(R001), NOW).status == Status.UNMET, rule.id
+
+
+def test_simplified_path_naming_no_rule_is_refused_at_load(tmp_path):
+    source = get_rulebook(R003).path
+    text = source.read_text(encoding="utf-8").replace(
+        "general_only: [srv.service_recorded, enf.performance_record]",
+        "general_only: [srv.service_recorded, enf.no_such_rule]",
+    )
+    bad = tmp_path / source.name
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"general_only names no rule enf\.no_such_rule"):
+        load_file(bad)
