@@ -108,8 +108,8 @@ class CaseNumberSequence(models.Model):
 
 class ActEndKind(models.TextChoices):
     EXECUTED = "executed", "执行完毕"
-    CONCLUDED = "concluded", "办结（决定无需执行，或许可、检查等办理完毕）"
-    TERMINATED = "terminated", "程序终止（不予立案、撤销立案、终止调查）"
+    CONCLUDED = "concluded", "办结（无需执行）"
+    TERMINATED = "terminated", "程序终止"
 
 
 class ActEnd(models.Model):

@@ -65,3 +65,26 @@ def test_only_the_agencys_case_workers_record_it(db):
     for actor in (world.outsider, world.archivist):
         with pytest.raises(PermissionDenied):
             case_act_end(actor=actor, case=case, ended_on=timezone.localdate(), kind="executed")
+
+
+def test_over_the_api_a_correction_without_its_reason_is_422_and_outsiders_404(db):
+    from django.test import Client
+
+    from quanlu.api.tests.test_api import bearer, post
+
+    world = f.world(f.R004)
+    case = world.open_case()
+    client = Client()
+    url = f"/api/v1/cases/{case.public_id}/act-end"
+    today = timezone.localdate().isoformat()
+    body = {"ended_on": today, "kind": "executed"}
+    assert post(client, url, body, bearer(world.outsider)).status_code == 404
+    first = post(client, url, body, bearer(world.officer))
+    assert first.status_code == 201
+    assert first.json()["kind_label"] == "执行完毕"
+    again = post(client, url, body, bearer(world.officer))
+    assert again.status_code == 422
+    assert again.json()["details"][0]["field"] == "reason"
+    fixed = post(client, url, {**body, "reason": "重复登记前核对。"}, bearer(world.officer))
+    assert fixed.status_code == 201
+    assert fixed.json()["replaces"] == first.json()["id"]
