@@ -88,3 +88,23 @@ def test_over_the_api_a_correction_without_its_reason_is_422_and_outsiders_404(d
     fixed = post(client, url, {**body, "reason": "重复登记前核对。"}, bearer(world.officer))
     assert fixed.status_code == 201
     assert fixed.json()["replaces"] == first.json()["id"]
+
+
+def test_recorded_after_the_move_into_archiving_the_running_deadline_is_counted_again(db):
+    from quanlu.cases.models import Stage
+    from quanlu.ledger.models import Event
+    from quanlu.supervision import events as supervision_events
+
+    world = f.world(f.R002)
+    case = world.open_case()
+    world.advance(case, Stage.ARCHIVING, reason="不予立案。")
+    opened = Deadline.objects.get(case=case, kind="archive")
+    assert opened.starts_at == case.transitions.last().at  # no end recorded: the move stands for it
+    today = timezone.localdate()
+    case_act_end(actor=world.officer, case=case, ended_on=today, kind="terminated")
+    moved = Deadline.objects.get(case=case, kind="archive")
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    assert (moved.starts_at, moved.due_at) == (midnight, midnight + dt.timedelta(days=31))
+    [event] = Event.objects.filter(case_uid=case.public_id, type=supervision_events.DEADLINE_MOVED.name)
+    assert event.payload["anchor"] == f"执法行为终结之日（{today:%Y-%m-%d}）"
+    assert event.payload["was"]["due_at"]  # what it ran from before stays in the record
