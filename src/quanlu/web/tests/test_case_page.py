@@ -147,7 +147,7 @@ def test_the_end_of_the_enforcement_act_is_recorded_and_corrected_on_the_case_pa
     today = timezone.localdate()
     client.post(url, {"ended_on": today.isoformat(), "kind": "executed"})
     text = " ".join("".join(section(page(world.officer, case), "act-end").text).split())
-    assert f"{today:%Y-%m-%d}（执行完毕）" in text
+    assert f"{today:%Y-%m-%d} · 执行完毕" in text
     # A correction without its reason is refused with the field named, and nothing is written.
     refused = client.post(url, {"ended_on": today.isoformat(), "kind": "concluded"}, follow=True)
     assert "更正理由" in refused.content.decode()
