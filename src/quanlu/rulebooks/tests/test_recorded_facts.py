@@ -6,6 +6,7 @@ regulations that do not ask them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -196,6 +197,21 @@ def test_simplified_path_spares_a_simplified_case_the_general_procedures_records
             assert spared.status == Status.NOT_APPLICABLE, (book, rule_id)
             assert "简易程序" in spared.message
             assert judge(rule, simplified(book, "general"), NOW).status == Status.UNMET, (book, rule_id)
+
+
+def test_simplified_path_asks_the_decision_handed_over_on_the_spot_recorded():
+    for book in (R000, R002, R003, R004):
+        rule = get_rulebook(book).rule("simp.served_on_spot")
+        assert "实施简易程序的" in rule.citation.quote
+        record = doc("simplified_procedure_record", served_at="")
+        facts_ = dataclasses.replace(simplified(book), documents=(record,))
+        outcome = judge(rule, facts_, NOW)
+        assert outcome.status == Status.UNMET, book
+        assert "当场交付决定书时间" in outcome.message
+        served = doc("simplified_procedure_record", served_at="2025-05-31T10:00:00+08:00")
+        assert judge(rule, dataclasses.replace(facts_, documents=(served,)), NOW).status == Status.MET
+        general = dataclasses.replace(simplified(book, "general"), documents=(record,))
+        assert judge(rule, general, NOW).status == Status.NOT_APPLICABLE
 
 
 def test_simplified_path_is_absent_where_the_regulation_does_not_set_it_apart():
