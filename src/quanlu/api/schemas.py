@@ -86,6 +86,25 @@ class TransitionOut(Schema):
     reason: str
 
 
+class ActEndIn(Schema):
+    ended_on: dt.date
+    kind: str
+    note: str = ""
+    reason: str = ""  # asked when it corrects an earlier record
+    client_token: uuid.UUID | None = None
+
+
+class ActEndOut(Schema):
+    id: uuid.UUID
+    ended_on: dt.date
+    kind: str
+    kind_label: str
+    note: str
+    replaces: uuid.UUID | None
+    correction_reason: str
+    recorded_at: dt.datetime
+
+
 class PartyIn(Schema):
     kind: str
     name: str

@@ -204,6 +204,30 @@ def cases_advance(request: HttpRequest, case_id: str, payload: s.AdvanceIn) -> d
     return {"from_stage": t.from_stage, "to_stage": t.to_stage, "at": t.at, "reason": t.reason}
 
 
+@router.post(
+    "/cases/{case_id}/act-end",
+    response={201: s.ActEndOut, **BODY_ERRORS},
+    summary="记录执法行为终结（更正须说明理由）",
+)
+def cases_act_end(request: HttpRequest, case_id: str, payload: s.ActEndIn) -> Status[dict[str, Any]]:
+    officer = officer_of(request)
+    case = cs.case_get_for(officer, case_id)
+    row = services.case_act_end(actor=officer, case=case, **payload.dict())
+    return Status(
+        201,
+        {
+            "id": row.public_id,
+            "ended_on": row.ended_on,
+            "kind": row.kind,
+            "kind_label": row.get_kind_display(),
+            "note": row.note,
+            "replaces": row.replaces.public_id if row.replaces else None,
+            "correction_reason": row.correction_reason,
+            "recorded_at": row.recorded_at,
+        },
+    )
+
+
 @router.get("/cases/{case_id}/parties", response={200: list[s.PartyOut], **ERRORS}, summary="当事人列表")
 def parties_list(request: HttpRequest, case_id: str) -> list[dict[str, Any]]:
     case = cs.case_get_for(officer_of(request), case_id)
@@ -315,7 +339,7 @@ def case_check(request: HttpRequest, case_id: str) -> dict[str, Any]:
         "results": [result_dict(view, r) for r in results],
         "next_steps": [
             {"to_stage": to, "label": label, "blocking": [result_dict(view, r) for r in blocking]}
-            for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage))
+            for to, label, blocking in next_steps(facts, services.allowed_transitions(case.stage, case))
         ],
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quanlu.cases.models import Case, Complaint, Stage
+from quanlu.cases.models import ActEnd, Case, Complaint, Stage
 from quanlu.rulebooks import facts
 from quanlu.rulebooks.providers import register
 from quanlu.rulebooks.terms import CASE_FIELDS
@@ -28,6 +28,9 @@ def case_facts(case: Case) -> facts.CaseFacts:
         emergency=case.emergency,
         entered=frozenset(stage for stage, _ in moves),
         archiving_entered_at=archiving,
+        act_ended_on=ActEnd.objects.filter(case=case, replaced_by__isnull=True)
+        .values_list("ended_on", flat=True)
+        .first(),
         fields={f: str(getattr(case, f, "") or "") for f in CASE_FIELDS},
         has_party=case.parties.exists(),
     )

@@ -14,6 +14,7 @@ def bind() -> None:
         m.ApprovalStep,
         m.Complaint,
         m.ApplicationEvent,
+        m.ActEnd,
     ):
         cover(model)
     exempt(m.CaseNumberSequence, reason="计数器；它分配的案号随每个案件记入日志")

@@ -106,6 +106,44 @@ class CaseNumberSequence(models.Model):
         ]
 
 
+class ActEndKind(models.TextChoices):
+    EXECUTED = "executed", "执行完毕"
+    CONCLUDED = "concluded", "办结（无需执行）"
+    TERMINATED = "terminated", "程序终止"
+
+
+class ActEnd(models.Model):
+    """The day the enforcement act ended (行政执法行为终结): every regulation counts the
+    archive deadline from it. One per case; a correction is a new row replacing the
+    current one (``replaces``), with its reason — never an edit."""
+
+    public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="act_ends")
+    ended_on = models.DateField("执法行为终结日期")
+    kind = models.CharField("终结情形", max_length=16, choices=ActEndKind.choices)
+    note = models.TextField("说明", max_length=2000, blank=True)
+    # A row is replaced at most once, so the corrections of a case form one line.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    correction_reason = models.TextField("更正理由", max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "执法行为终结"
+        verbose_name_plural = verbose_name
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(replaces__isnull=True), name="one_act_end_per_case"
+            )
+        ]
+
+
 class PartyKind(models.TextChoices):
     PERSON = "person", "自然人"
     ORGANISATION = "organisation", "法人或其他组织"

@@ -21,6 +21,7 @@ def _clip(record: MediaRecord) -> facts.Clip:
     return facts.Clip(
         uid=str(record.public_id),
         name=record.name,
+        media_kind=record.kind,
         received_at=record.received_at,
         captured_start=record.captured_start,
         captured_end=record.captured_end,

@@ -37,7 +37,14 @@ def _kind(t: DocType) -> facts.DocKind:
         party_record=t.party_record,
         uploaded=t.uploaded,
         fields=tuple(
-            facts.FieldKind(key=f.key, label=f.label, type=f.type, speakers=f.speakers) for f in t.fields
+            facts.FieldKind(
+                key=f.key,
+                label=f.label,
+                type=f.type,
+                speakers=f.speakers,
+                columns=tuple((c.key, c.label) for c in f.columns),
+            )
+            for f in t.fields
         ),
     )
 

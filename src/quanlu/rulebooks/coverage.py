@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-from quanlu.rulebooks.loader import PACKAGE_DIR, Rulebook, all_rulebooks
+from quanlu.rulebooks import evaluator  # noqa: F401  (registers the deadline kinds and their anchors)
+from quanlu.rulebooks.judgement import DEADLINE_ANCHORS
+from quanlu.rulebooks.loader import PACKAGE_DIR, Rule, Rulebook, all_rulebooks
 
 COVERAGE_FILE = PACKAGE_DIR / "coverage.yaml"
 
@@ -30,6 +32,8 @@ class Coverage:
     not_checkable: dict[str, str] = field(default_factory=dict)  # requirement -> why not
     missing: list[str] = field(default_factory=list)
     missing_reasons: dict[str, str] = field(default_factory=dict)  # requirement -> why still missing
+    deadlines: list[dict[str, str]] = field(default_factory=list)  # each deadline and its anchor event
+    no_limits: list[dict[str, str]] = field(default_factory=list)  # explicit "no time limit" entries
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +44,8 @@ class Coverage:
             "not_checkable": self.not_checkable,
             "missing": self.missing,
             "missing_reasons": self.missing_reasons,
+            "deadlines": self.deadlines,
+            "no_limits": self.no_limits,
             "counts": {
                 "encoded": len(self.encoded),
                 "mechanism": len(self.mechanism),
@@ -84,9 +90,41 @@ def _seed(book: Rulebook) -> str:
     return book.source.split("_", 1)[0]
 
 
+def _entry(rule: Rule, **extra: str) -> dict[str, str]:
+    return {
+        "rule": rule.id,
+        "kind": rule.kind,
+        **extra,
+        "article": rule.citation.article,
+        "quote": rule.citation.quote,
+    }
+
+
+def is_no_limit(rule: Rule) -> bool:
+    """An explicit entry saying the regulation sets no time limit (or asks nothing) where
+    another regulation does: its kind is named ``no_…`` (the difference kept as data)."""
+    return rule.kind.startswith("no_")
+
+
+def _span(within: object) -> str:
+    text = str(within)
+    return text[:-1] + {"d": "日", "h": "小时"}.get(text[-1:], text[-1:]) if within else "按期"
+
+
+def deadline_entries(book: Rulebook) -> list[dict[str, str]]:
+    """Each deadline the rulebook sets: how long, and the event it runs from."""
+    return [
+        _entry(r, within=_span(r.params.get("within")), anchor=DEADLINE_ANCHORS[r.kind])
+        for r in book.rules
+        if r.kind in DEADLINE_ANCHORS
+    ]
+
+
 def coverage(book: Rulebook) -> Coverage:
     seed = _seed(book)
     result = Coverage(rulebook=book)
+    result.deadlines = deadline_entries(book)
+    result.no_limits = [_entry(r) for r in book.rules if is_no_limit(r)]
     cited: dict[str, list[str]] = {}
     for rule in book.rules:
         for req in rule.requirements:

@@ -31,6 +31,7 @@ from quanlu.rulebooks import (  # noqa: F401  (each registers its kinds' judges)
     evaluators,
     evaluators_access,
     evaluators_av,
+    evaluators_recorded,
     evaluators_records,
 )
 from quanlu.rulebooks.facts import CaseFacts, Facts
@@ -60,6 +61,7 @@ __all__ = [
     "next_steps",
     "rule_stages",
     "rulebook_for",
+    "simplified_moves",
 ]
 
 
@@ -91,6 +93,28 @@ def rulebook_for(case: Governed) -> Rulebook:
     return get_rulebook(case.rulebook_id, on=timezone.localtime(case.started_at).date())
 
 
+def simplified_path(case: Governed) -> list[Rule]:
+    """The rulebook's simplified-procedure path (its ``simplified_path`` rules); none
+    where the regulation does not set the simplified procedure apart."""
+    try:
+        return rulebook_for(case).rules_of("simplified_path")
+    except KeyError:  # a rulebook no longer shipped governs nothing new
+        return []
+
+
+def simplified_moves(case: Governed) -> list[tuple[str, str]]:
+    """The moves past the general stages a simplified case of this rulebook may take."""
+    moves = [m for r in simplified_path(case) for m in r.params["moves"]]
+    return [(frm, to) for frm, _, to in (m.partition("->") for m in moves)]
+
+
+def general_only(rule: Rule, case: CaseFacts) -> bool:
+    """A rule of the general procedure that the simplified path does not pass."""
+    return case.procedure == "simplified" and any(
+        rule.id in p.params.get("general_only", ()) for p in simplified_path(case)
+    )
+
+
 def applies(rule: Rule, case: CaseFacts, *, entered: frozenset[str] | None = None) -> bool:
     """The rule's ``when`` conditions: procedure, initiation mode, kind of action,
     major, emergency start, and stages the case has entered (``entered`` includes
@@ -108,12 +132,16 @@ def applies(rule: Rule, case: CaseFacts, *, entered: frozenset[str] | None = Non
         reached = entered if entered is not None else case.entered
         if not set(when["entered"]) <= reached:
             return False
-    return not ("major" in when and bool(when["major"]) != case.is_major)
+    if "major" in when and bool(when["major"]) != case.is_major:
+        return False
+    return not general_only(rule, case)
 
 
 def judge(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     """One rule, judged on the facts (as a move into ``facts.moving_to`` would judge it)."""
     if not applies(rule, facts.case, entered=facts.entered):
+        if general_only(rule, facts.case):
+            return Outcome.not_applicable("简易程序当场作出决定、当场交付，不适用一般程序的该项要求。")
         return Outcome.not_applicable("本案不具备该规则的适用条件。")
     judge_of = JUDGES.get(rule.kind)
     if judge_of is None:

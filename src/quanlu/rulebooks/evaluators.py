@@ -6,6 +6,7 @@ Each is small and pure: given a rule, the case's facts and the time, say met / u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, deadline_outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule, parse_duration
-from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, STAGES
+from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, SIMPLIFIED_MOVES, STAGES
 
 SUPPLEMENTARY_APPROVAL = "supplementary_approval"
 ARCHIVE = "archive"
@@ -65,10 +66,11 @@ def _supplementary_spec(rule: Rule, facts: Facts) -> DeadlineSpec | None:
         starts_at=case.started_at,
         due_at=case.started_at + parse_duration(rule.params["within"]),
         met_at=granted[0] if granted else None,
+        anchor="行政执法程序启动（情况紧急先行启动）",
     )
 
 
-@makes_deadlines("supplementary_approval_deadline")
+@makes_deadlines("supplementary_approval_deadline", anchor="行政执法程序启动（情况紧急先行启动）")
 def supplementary_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
     spec = _supplementary_spec(rule, facts)
     if spec is not None:
@@ -84,20 +86,33 @@ def supplementary_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcom
 
 
 def _archive_spec(rule: Rule, facts: Facts) -> DeadlineSpec | None:
-    entered = facts.case.archiving_entered_at
-    if entered is None:
+    """30 days (as the rulebook says) from the day the enforcement act ended, as
+    recorded. Until that day is recorded, the move into 归档管理 stands for it: the act
+    had ended by then at the latest, so the deadline is never later than the text's."""
+    case = facts.case
+    if case.act_ended_on is not None:
+        # 之日起: the period begins the next day and ends with the last day of it.
+        starts_at = timezone.make_aware(dt.datetime.combine(case.act_ended_on, dt.time()))
+        due_at = starts_at + dt.timedelta(days=1) + parse_duration(rule.params["within"])
+        anchor = f"执法行为终结之日（{case.act_ended_on:%Y-%m-%d}）"
+    elif case.archiving_entered_at is not None:
+        starts_at = case.archiving_entered_at
+        due_at = starts_at + parse_duration(rule.params["within"])
+        anchor = "转入归档管理（未记录执法行为终结日期）"
+    else:
         return None
     # Met when the dossier is sealed (归档) by the archivist, not when the case is closed.
     return DeadlineSpec(
         kind=ARCHIVE,
         title="立卷归档",
-        starts_at=entered,
-        due_at=entered + parse_duration(rule.params["within"]),
+        starts_at=starts_at,
+        due_at=due_at,
         met_at=facts.archived_at,
+        anchor=anchor,
     )
 
 
-@makes_deadlines("archive_deadline")
+@makes_deadlines("archive_deadline", anchor="行政执法行为终结之日")
 def archive_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
     spec = _archive_spec(rule, facts)
     if spec is not None:
@@ -108,8 +123,9 @@ def archive_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[De
 def archive_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     spec = _archive_spec(rule, facts)
     if spec is None:
-        return Outcome.not_applicable("执法行为尚未终结。")
-    return deadline_outcome(spec, now, satisfy="将文字和音像记录形成案卷并归档。")
+        return Outcome.not_applicable("执法行为尚未终结（未记录终结日期）。")
+    outcome = deadline_outcome(spec, now, satisfy="将文字和音像记录形成案卷并归档。")
+    return dataclasses.replace(outcome, message=f"自{spec.anchor}起算：{outcome.message}")
 
 
 @evaluates("case_fields_required")
@@ -186,3 +202,12 @@ def application_recorded(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
             satisfy="需补正的全部内容应在一次告知中列明。",
         )
     return Outcome.met(f"已记录申请办理情况（{len(kinds)}项）。")
+
+
+@evaluates("simplified_path")
+def simplified_path(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # The path itself is the workflow's (cases.services.transitions_for); this says so.
+    if facts.case.procedure != "simplified":
+        return Outcome.not_applicable("本案适用一般程序。")
+    moves = "；".join(SIMPLIFIED_MOVES[m] for m in rule.params["moves"])
+    return Outcome.met(f"简易程序：{moves}。")

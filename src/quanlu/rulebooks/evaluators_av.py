@@ -195,7 +195,7 @@ def av_upload_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     return Outcome.met(f"{len(clips)} 条音像记录均按期储存。")
 
 
-@makes_deadlines("av_upload_deadline")
+@makes_deadlines("av_upload_deadline", anchor="音像记录制作完成")
 def av_upload_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
     """Each record's upload, due when its ingest computed (AV-09, or AV-10's after-return
     time) and met at its receipt: it shows in the case's deadlines, red when late."""
@@ -208,4 +208,5 @@ def av_upload_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[
             starts_at=c.captured_end,
             due_at=c.upload_due_at,
             met_at=c.received_at,
+            anchor="音像记录制作完成",
         )

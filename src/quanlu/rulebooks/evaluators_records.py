@@ -394,12 +394,13 @@ def _recheck_specs(rule: Rule, facts: Facts) -> list[DeadlineSpec]:
                 due_at=max(due_at, order.created_at),
                 met_at=met,
                 subject=order.hex,
+                anchor="责令改正的期限届满（按期）",
             )
         )
     return specs
 
 
-@makes_deadlines("correction_recheck_deadline")
+@makes_deadlines("correction_recheck_deadline", anchor="责令改正的期限届满（按期）")
 def correction_recheck_deadlines(rule: Rule, facts: Facts, now: dt.datetime) -> Iterator[DeadlineSpec]:
     yield from _recheck_specs(rule, facts)
 

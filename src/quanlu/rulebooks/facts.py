@@ -102,6 +102,7 @@ class FieldKind:
     label: str
     type: str
     speakers: tuple[tuple[str, str], ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # an items field's columns: (key, label)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class CaseFacts:
     emergency: bool = False
     entered: frozenset[str] = frozenset({"initiation"})  # every stage the case has moved into
     archiving_entered_at: dt.datetime | None = None  # its first move into 归档管理
+    # The day the enforcement act ended (执法行为终结), as recorded (its latest correction).
+    act_ended_on: dt.date | None = None
     # The case record's text fields (terms.CASE_FIELDS), by name.
     fields: Mapping[str, str] = field(default_factory=dict)
     has_party: bool = False
@@ -278,6 +281,7 @@ class Clip:
     captured_start: dt.datetime | None = None
     captured_end: dt.datetime | None = None
     device_kind: str = ""  # empty: no recording device named
+    media_kind: str = ""  # photo, audio or video (terms.MEDIA_KINDS)
     has_officer: bool = False
     linked: bool = False  # filed under a step (a link, with or without a document)
     document_uid: str = ""

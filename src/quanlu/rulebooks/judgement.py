@@ -62,6 +62,7 @@ class DeadlineSpec:
     due_at: dt.datetime
     met_at: dt.datetime | None = None
     subject: str = ""  # which one, when a case has several of a kind (a correction order)
+    anchor: str = ""  # the event it runs from, as the regulation names it (执法行为终结之日)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ DeadlineMaker = Callable[[Rule, Facts, dt.datetime], Iterable[DeadlineSpec]]
 
 JUDGES: dict[str, Judge] = {}
 DEADLINE_MAKERS: dict[str, DeadlineMaker] = {}
+# The event each deadline kind runs from, in the regulations' words (the coverage report).
+DEADLINE_ANCHORS: dict[str, str] = {}
 
 
 def evaluates(kind: str) -> Callable[[Judge], Judge]:
@@ -118,9 +121,12 @@ def evaluates(kind: str) -> Callable[[Judge], Judge]:
     return register
 
 
-def makes_deadlines(kind: str) -> Callable[[DeadlineMaker], DeadlineMaker]:
+def makes_deadlines(kind: str, *, anchor: str) -> Callable[[DeadlineMaker], DeadlineMaker]:
+    """Register the deadline maker of ``kind``, which counts from ``anchor`` (the event)."""
+
     def register(func: DeadlineMaker) -> DeadlineMaker:
         DEADLINE_MAKERS[kind] = func
+        DEADLINE_ANCHORS[kind] = anchor
         return func
 
     return register

@@ -28,12 +28,14 @@ from quanlu.rulebooks.terms import (
     DOC_STAGES,
     EXEMPTION_POLICIES,
     GATES,
+    MEDIA_KINDS,
     MODES,
     PROCEDURES,
     RECTIFICATION_ISSUERS,
     RIGHTS,
     SECRET_CATEGORIES,
     SERVICE_METHODS,
+    SIMPLIFIED_MOVES,
     STAGES,
 )
 
@@ -595,3 +597,67 @@ def _confidentiality_managed(params: dict[str, Any]) -> None:
     to the case's own staff whose role needs it (or whom the agency head approved)."""
     _only(params, ("categories",))
     _check_categories(params)
+
+
+# ---------------------------------------------------------------- facts the texts ask recorded
+
+
+@rule_kind("av_disc_archived")
+def _av_disc_archived(params: dict[str, Any]) -> None:
+    """Each recording of ``media_kinds`` used as evidence (tied to a text record) is
+    listed on a signed disc label (``documents``) whose row gives each of ``labels``
+    (记录的事项、时间、地点、方式、执法人员)."""
+    _only(params, ("documents", "labels", "media_kinds", "stage", "when"))
+    types = _doc_types(params.get("documents"))
+    labels = params.get("labels")
+    columns = {key for t in types for f in catalogue().types[t].fields for key, _ in f.columns}
+    if not isinstance(labels, list) or not labels:
+        raise ValueError("labels must be a non-empty list of the label's columns")
+    if any(k not in columns for k in labels):
+        raise ValueError(f"labels: not columns of {', '.join(types)}")
+    kinds = params.get("media_kinds", ["audio", "video"])
+    if not isinstance(kinds, list) or not kinds or any(k not in MEDIA_KINDS for k in kinds):
+        raise ValueError(f"media_kinds must be a non-empty list of {', '.join(MEDIA_KINDS)}")
+    _check_stage(params, required=True)
+    _check_when(params.get("when"))
+
+
+@rule_kind("document_fact_recorded")
+def _document_fact_recorded(params: dict[str, Any]) -> None:
+    """Each document in scope records a yes/no fact the regulation asks for as ``equals``
+    (运用移动执法系统: yes); a scanned paper form is read by people."""
+    _only(params, ("documents", "field", "equals", "stage", "when"))
+    types = _doc_types(params.get("documents"))
+    field = params.get("field")
+    missing = [t for t in types if field not in _field_keys([t])]
+    if not isinstance(field, str) or missing:
+        raise ValueError(f"field {field!r} is not in {', '.join(missing or types)}")
+    _check_bool(params, "equals")
+    _check_stage(params, required=True)
+    _check_when(params.get("when"))
+
+
+@rule_kind("legal_review_recorded")
+def _legal_review_recorded(params: dict[str, Any]) -> None:
+    """Whenever the legal office reviewed (an approval granted through 法制审核), the case
+    keeps its written review record (``documents``) carrying ``fields`` and signed —
+    whether or not the decision is a major one."""
+    _only(params, ("documents", "fields", "stage", "when"))
+    types = _doc_types(params.get("documents"))
+    _check_fields(params.get("fields"), types)
+    _check_stage(params, required=True)
+    _check_when(params.get("when"))
+
+
+@rule_kind("simplified_path")
+def _simplified_path(params: dict[str, Any]) -> None:
+    """The simplified procedure's own path: the ``moves`` past the general stages it may
+    take (terms.SIMPLIFIED_MOVES), and the rules of this rulebook that belong to the
+    general procedure only (``general_only``), which a simplified case is not judged by."""
+    _only(params, ("moves", "general_only"))
+    moves = params.get("moves")
+    if not isinstance(moves, list) or not moves or any(m not in SIMPLIFIED_MOVES for m in moves):
+        raise ValueError(f"moves must be a non-empty list of {', '.join(SIMPLIFIED_MOVES)}")
+    general_only = params.get("general_only", [])
+    if not isinstance(general_only, list) or any(not isinstance(r, str) for r in general_only):
+        raise ValueError("general_only must be a list of rule ids")

@@ -183,6 +183,10 @@ def load_file(path: Path) -> Rulebook:
             raise RulebookError(f"{where} rule {rule.id}: duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
+    for rule in rules:
+        unknown = [r for r in rule.params.get("general_only", ()) if r not in seen]
+        if rule.kind == "simplified_path" and unknown:
+            raise RulebookError(f"{where} rule {rule.id}: general_only names no rule {', '.join(unknown)}")
     return Rulebook(
         id=str(raw["id"]),
         version=int(raw.get("version", 1)),

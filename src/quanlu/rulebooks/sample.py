@@ -441,6 +441,29 @@ def _fix_links(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool
     return bool(result.outcome.subjects)
 
 
+@fixes("av_disc_archived")
+def _fix_disc(b: Builder, rule: Rule, result: RuleResult, facts: Facts) -> bool:
+    """A disc label listing every recording used as evidence, each with its label."""
+    kinds = rule.params.get("media_kinds", ["audio", "video"])
+    clips = [c for c in facts.media if c.media_kind in kinds and facts.tied_to_text(c) is not None]
+    if b.scans:
+        b.add(rule.params["documents"][0])
+        return True
+    rows = [
+        {
+            "name": c.name,
+            "subject": "现场执法过程",
+            "recorded_on": timezone.localtime(c.captured_start or c.received_at).date().isoformat(),
+            "place": "执法现场",
+            "method": {"audio": "录音", "video": "录像"}.get(c.media_kind, "录像"),
+            "officers": b.staff.officer.full_name,
+        }
+        for c in clips
+    ]
+    b.make(rule.params["documents"][0], items=rows)
+    return True
+
+
 def satisfy(case: Case, to_stage: str, builder: Builder | None = None, *, rounds: int = 6) -> list[str]:
     """Make what the gate into ``to_stage`` still asks, as far as records can answer it.
 

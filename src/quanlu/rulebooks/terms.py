@@ -27,6 +27,13 @@ GATES = {
     "closing": "结案审批",
 }
 PROCEDURES = ("general", "simplified")
+# The moves the simplified procedure (简易程序) may take past the general stages, when
+# the rulebook opens them (a ``simplified_path`` rule): decided and handed over on the
+# spot, then filed. "from->to", with the label the case page shows.
+SIMPLIFIED_MOVES = {
+    "initiation->service": "当场作出决定，当场交付",
+    "service->archiving": "当场交付完毕，转入归档",
+}
 MODES = ("ex_officio", "on_application", "complaint")
 ACTION_TYPES = ("licensing", "penalty", "coercion", "levy", "fee", "inspection")
 
@@ -99,6 +106,7 @@ AV_ACTIVITIES = {
 }
 # How a rule lets a step go without audio-visual recording.
 EXEMPTION_POLICIES = ("none", "allowed", "written_reason")
+MEDIA_KINDS = {"photo": "照片", "audio": "录音", "video": "录像"}  # media.models.MediaKind
 # How a step went without it: unsuitable for recording, or recorded by other means.
 EXEMPTION_KINDS = {
     "unsuitable": "不适宜音像记录",

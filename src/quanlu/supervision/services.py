@@ -128,6 +128,37 @@ def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime)
 
 
 @transaction.atomic
+def deadline_move(
+    *, actor: Officer | None, deadline: Deadline, starts_at: dt.datetime, due_at: dt.datetime, anchor: str
+) -> Deadline:
+    """A running deadline whose anchor event was recorded or corrected since it opened
+    (the archive deadline once the end of the enforcement act is recorded): it is
+    counted again from the event, the event recording what it ran from before."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    was = {"starts_at": deadline.starts_at, "due_at": deadline.due_at}
+    deadline.starts_at, deadline.due_at = starts_at, due_at
+    deadline.warn_at = starts_at + (due_at - starts_at) * WARN_FRACTION
+    deadline.save(update_fields=["starts_at", "due_at", "warn_at"])
+    record_event(
+        type=events.DEADLINE_MOVED,
+        actor=actor,
+        agency=deadline.agency,
+        case_uid=_case_uid(deadline),
+        payload={
+            "deadline": deadline.public_id,
+            "kind": deadline.kind,
+            "subject": deadline.subject,
+            "anchor": anchor,
+            "was": was,
+            "starts_at": starts_at,
+            "due_at": due_at,
+        },
+        rows=[deadline],
+    )
+    return deadline
+
+
+@transaction.atomic
 def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
     """Open the deadlines the rulebook sets for the case and mark those now met.
     Registered with the case workflow (``cases.services.DEADLINE_KEEPERS``): every change
@@ -151,6 +182,15 @@ def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
                     )
             except IntegrityError:  # a concurrent sync opened it first
                 deadline = Deadline.objects.get(case=case, kind=spec.kind, subject=spec.subject)
+        moved = (deadline.starts_at, deadline.due_at) != (spec.starts_at, spec.due_at)
+        if moved and deadline.met_at is None:
+            deadline = deadline_move(
+                actor=actor,
+                deadline=deadline,
+                starts_at=spec.starts_at,
+                due_at=spec.due_at,
+                anchor=spec.anchor,
+            )
         if spec.met_at is not None and deadline.met_at is None:
             deadline = deadline_meet(actor=actor, deadline=deadline, at=spec.met_at)
         out.append(deadline)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from quanlu.cases.models import (
+    ActEndKind,
     ApplicationEventKind,
     ApprovalGate,
     CaseSource,
@@ -94,6 +95,22 @@ class ComplaintInitiateForm(forms.Form):
     kind = forms.ChoiceField(label="执法类别", choices=EnforcementKind.choices)
     procedure = forms.ChoiceField(label="程序", choices=Procedure.choices)
     reason = forms.CharField(label="启动原因", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ActEndForm(forms.Form):
+    ended_on = forms.DateField(
+        label="执法行为终结日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    kind = forms.ChoiceField(label="终结情形", choices=ActEndKind.choices)
+    note = forms.CharField(
+        label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    reason = forms.CharField(
+        label="更正理由（更正已记录的日期时必填）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
 
 
 class ApplicationEventForm(forms.Form):

@@ -134,7 +134,7 @@ def _to_supplement(officer: Officer, cases: list[Case]) -> list[TodoItem]:
             continue
         facts = gather(case)
         found = [r for r in evaluate(facts) if r.blocking]
-        for _, _, blocking in next_steps(facts, allowed_transitions(case.stage)):
+        for _, _, blocking in next_steps(facts, allowed_transitions(case.stage, case)):
             found.extend(blocking)
         seen: set[tuple[str, str]] = set()
         for r in found:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<str:case_id>/approvals/", views.approval_request, name="approval_request"),
     path("cases/<str:case_id>/advance/", views.case_advance, name="case_advance"),
     path("cases/<str:case_id>/application/", views.application_event, name="application_event"),
+    path("cases/<str:case_id>/act-end/", views.act_end, name="act_end"),
     path("approvals/<str:approval_id>/decide/", views.approval_decide, name="approval_decide"),
     path("complaints/", views.complaint_list, name="complaints"),
     path("complaints/<str:complaint_id>/", views.complaint_detail, name="complaint"),

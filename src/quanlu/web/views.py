@@ -150,6 +150,8 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             if case.initiation_mode == InitiationMode.ON_APPLICATION
             else None,
             "application_events": case.application_events.select_related("recorder"),
+            "act_end": case.act_ends.filter(replaced_by__isnull=True).select_related("replaces").first(),
+            "act_end_form": f.ActEndForm(initial={"ended_on": timezone.localdate()}),
             "complaint": getattr(case, "complaint", None),
             "rulebook": rulebook_for(case),
             "facts": facts,
@@ -162,7 +164,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def _moves(case: Any, facts: Any, view: Any) -> list[dict[str, Any]]:
     """Each move allowed from here with what blocks it (each reason once, with its fix):
     the button is disabled while the list is not empty."""
-    transitions = dict(services.allowed_transitions(case.stage))
+    transitions = dict(services.allowed_transitions(case.stage, case))
     return [
         {
             "to": to,
@@ -265,6 +267,25 @@ def case_advance(request: HttpRequest, case_id: str) -> HttpResponse:
         )
         if done is not None:
             messages.success(request, f"案件已进入「{Stage(done.to_stage).label}」阶段。")
+    else:
+        form_errors(request, form)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def act_end(request: HttpRequest, case_id: str) -> HttpResponse:
+    officer = current_officer(request)
+    case = case_or_404(request, case_id)
+    form = f.ActEndForm(request.POST)
+    if form.is_valid():
+        done = attempt(
+            None, request, lambda: services.case_act_end(actor=officer, case=case, **form.cleaned_data)
+        )
+        if done is not None:
+            messages.success(
+                request, f"已记录执法行为终结：{done.ended_on:%Y-%m-%d}（{done.get_kind_display()}）。"
+            )
     else:
         form_errors(request, form)
     return _back(case)

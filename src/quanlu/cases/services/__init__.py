@@ -9,7 +9,7 @@ case_advance``.
 """
 
 from quanlu.cases.services.approvals import approval_grant, approval_reject, approval_request
-from quanlu.cases.services.case import _case_open, case_advance, case_open
+from quanlu.cases.services.case import _case_open, case_act_end, case_advance, case_open
 from quanlu.cases.services.common import (
     CASE_WORKERS,
     CLOSING_CHECKS,
@@ -21,6 +21,7 @@ from quanlu.cases.services.common import (
     Transition,
     allowed_transitions,
     deadlines_refresh,
+    transitions_for,
 )
 from quanlu.cases.services.intake import (
     application_event_record,
@@ -45,6 +46,7 @@ __all__ = [
     "approval_grant",
     "approval_reject",
     "approval_request",
+    "case_act_end",
     "case_advance",
     "case_open",
     "complaint_decline",
@@ -52,4 +54,5 @@ __all__ = [
     "complaint_register",
     "deadlines_refresh",
     "party_add",
+    "transitions_for",
 ]

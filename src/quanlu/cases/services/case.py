@@ -14,6 +14,8 @@ from django.utils import timezone
 from quanlu.cases import events
 from quanlu.cases.models import (
     STAGE_ORDER,
+    ActEnd,
+    ActEndKind,
     Case,
     CaseNumberSequence,
     CaseSource,
@@ -26,12 +28,12 @@ from quanlu.cases.models import (
 from quanlu.cases.services.common import (
     CASE_WORKERS,
     CLOSING_CHECKS,
-    TRANSITIONS,
     _lock,
     _require_open,
     _require_staff,
     _same_submitter,
     deadlines_refresh,
+    transitions_for,
 )
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_choice, clean_text
@@ -245,10 +247,13 @@ def case_advance(
         raise InvalidInput("目标阶段无效。", field_name="to_stage")
     if from_stage is not None and from_stage != case.stage:
         raise Conflict(f"案件已处于「{Stage(case.stage).label}」阶段，请刷新后再操作。", code="stale_stage")
-    transition = TRANSITIONS.get((case.stage, to_stage))
+    transition = transitions_for(case).get((case.stage, to_stage))
     if transition is None:
+        general = ""
+        if case.procedure == Procedure.SIMPLIFIED and not evaluator.simplified_moves(case):
+            general = "本机关适用的规定未对简易程序另设记录路径，按一般程序逐阶段办理。"
         raise Refused(
-            f"不能从「{Stage(case.stage).label}」直接进入「{Stage(to_stage).label}」。",
+            f"不能从「{Stage(case.stage).label}」直接进入「{Stage(to_stage).label}」。{general}",
             [],
             code="transition_not_allowed",
         )
@@ -273,3 +278,67 @@ def case_advance(
         if r.status == Status.UNMET
     ]
     return _move(case, actor=actor, to_stage=to_stage, reason=reason, at=timezone.now(), warnings=warnings)
+
+
+@transaction.atomic
+def case_act_end(
+    *,
+    actor: Officer,
+    case: Case,
+    ended_on: dt.date,
+    kind: str,
+    note: str = "",
+    reason: str = "",
+    client_token: uuid.UUID | None = None,
+) -> ActEnd:
+    """Record the day the enforcement act ended (行政执法行为终结), the event every
+    regulation counts the archive deadline from. Recorded once; a later record corrects
+    it (a new row replacing the current one) and must say why."""
+    if client_token is not None:
+        existing = ActEnd.objects.filter(client_token=client_token).first()
+        if existing is not None:
+            return _same_submitter(existing, existing.recorded_by_id, actor)
+    case = _lock(case)
+    _require_staff(actor, case.agency, (*CASE_WORKERS, Role.APPROVER), "记录执法行为终结")
+    _require_open(case)
+    kind = clean_choice(kind, label="终结情形", field="kind", choices=ActEndKind)
+    if not isinstance(ended_on, dt.date) or isinstance(ended_on, dt.datetime):
+        raise InvalidInput("请填写执法行为终结日期。", field_name="ended_on")
+    now = timezone.now()
+    if ended_on > timezone.localdate(now):
+        # The deadline runs from a day that has happened, not from a plan.
+        raise InvalidInput("执法行为终结日期不能晚于今天。", field_name="ended_on")
+    if ended_on < timezone.localtime(case.started_at).date():
+        raise InvalidInput("执法行为终结日期不能早于程序启动日期。", field_name="ended_on")
+    note = clean_text(note, label="说明", field="note", max_length=2000, required=False)
+    current = ActEnd.objects.filter(case=case, replaced_by__isnull=True).first()
+    reason = clean_text(
+        reason, label="更正理由", field="reason", max_length=2000, required=current is not None
+    )
+    row = ActEnd.objects.create(
+        case=case,
+        ended_on=ended_on,
+        kind=kind,
+        note=note,
+        replaces=current,
+        correction_reason=reason,
+        recorded_by=actor,
+        recorded_at=now,
+        client_token=client_token,
+    )
+    payload: dict[str, object] = {"act_end": row.public_id, "ended_on": ended_on.isoformat(), "kind": kind}
+    if note:
+        payload["note"] = note
+    if current is not None:
+        payload |= {"replaces": current.public_id, "was": current.ended_on.isoformat(), "reason": reason}
+    record_event(
+        type=events.ACT_END_CORRECTED if current is not None else events.ACT_ENDED,
+        actor=actor,
+        agency=case.agency,
+        case_uid=case.public_id,
+        at=now,
+        payload=payload,
+        rows=[row],
+    )
+    deadlines_refresh(actor=actor, case=case)
+    return row

@@ -11,11 +11,14 @@ from typing import Any, Protocol
 from quanlu.cases.models import (
     ApprovalGate,
     Case,
+    Procedure,
     Stage,
     StepRole,
 )
 from quanlu.core.errors import Conflict, Finding, PermissionDenied
 from quanlu.org.models import Agency, Officer, Role
+from quanlu.rulebooks.evaluator import simplified_moves
+from quanlu.rulebooks.terms import SIMPLIFIED_MOVES
 
 CASE_WORKERS = (Role.OFFICER, Role.HANDLER)
 STEP_ROLES = {
@@ -68,8 +71,20 @@ GATE_STAGES: dict[str, tuple[str, ...]] = {
 }
 
 
-def allowed_transitions(stage: str) -> list[tuple[str, Transition]]:
-    return [(to, t) for (frm, to), t in TRANSITIONS.items() if frm == stage]
+def transitions_for(case: Case | None) -> dict[tuple[str, str], Transition]:
+    """The transitions table for a case: the general one, plus, for a simplified-procedure
+    case, the moves its rulebook's simplified path opens (decided and handed over on the
+    spot, then filed). A regulation that does not set the simplified procedure apart opens
+    none, and its simplified cases take the general path."""
+    table = dict(TRANSITIONS)
+    if case is not None and case.procedure == Procedure.SIMPLIFIED:
+        for frm, to in simplified_moves(case):
+            table[(frm, to)] = Transition(SIMPLIFIED_MOVES[f"{frm}->{to}"])
+    return table
+
+
+def allowed_transitions(stage: str, case: Case | None = None) -> list[tuple[str, Transition]]:
+    return [(to, t) for (frm, to), t in transitions_for(case).items() if frm == stage]
 
 
 def deadlines_refresh(*, actor: Officer | None, case: Case) -> None:

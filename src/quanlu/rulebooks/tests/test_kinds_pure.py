@@ -19,7 +19,7 @@ from quanlu.rulebooks import evaluator
 from quanlu.rulebooks.facts import Approval, Clip, Complaint, Refusal
 from quanlu.rulebooks.judgement import DEADLINE_MAKERS, Outcome, Status
 from quanlu.rulebooks.params import known_kinds
-from quanlu.rulebooks.tests import test_kinds_pure_av
+from quanlu.rulebooks.tests import test_kinds_pure_av, test_recorded_facts
 from quanlu.rulebooks.tests.purefacts import NOW, ago, case, doc, facts, judge, officer, rule
 
 # ---------------------------------------------------------------- the evaluator on facts
@@ -112,11 +112,11 @@ def test_supplementary_approval_deadline_met_unmet_and_not_applicable():
 
 def test_archive_deadline_met_unmet_and_not_applicable():
     r = rule("archive_deadline", within="30d")
-    assert judge(r, facts()).message == "执法行为尚未终结。"
+    assert judge(r, facts()).message == "执法行为尚未终结（未记录终结日期）。"
     overdue = facts(case=case(archiving_entered_at=ago(days=31)))
     outcome = judge(r, overdue)
     assert outcome.status == Status.UNMET
-    assert outcome.message.startswith("立卷归档已逾期")
+    assert outcome.message.startswith("自转入归档管理（未记录执法行为终结日期）起算：立卷归档已逾期")
     assert judge(r, replace(overdue, archived_at=ago(days=2))).status == Status.MET
     sealed_late = judge(r, replace(overdue, archived_at=ago(hours=1)))
     assert sealed_late.status == Status.UNMET
@@ -442,7 +442,7 @@ def test_file_complete_met_unmet_and_not_applicable():
 
 
 def test_every_rule_kind_has_its_pure_test():
-    names = [*globals(), *vars(test_kinds_pure_av)]
+    names = [*globals(), *vars(test_kinds_pure_av), *vars(test_recorded_facts)]
     tested = {name.removeprefix("test_") for name in names if name.startswith("test_")}
     for kind_name in known_kinds():
         assert any(t.startswith(kind_name) for t in tested), f"no pure test of {kind_name}"

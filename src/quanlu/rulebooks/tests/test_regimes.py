@@ -192,8 +192,14 @@ SIMPLIFIED = {
 }
 # Blocking rules shown refusing by the named tests of this module and test_differences.py.
 ELSEWHERE = {
-    "000": {"init.emergency_report", "inv.rights_manner", "av.sampling", "enf.demand_notice"},
-    "001": {"init.application"},
+    "000": {
+        "init.emergency_report",
+        "inv.rights_manner",
+        "av.sampling",
+        "enf.demand_notice",
+        "simp.served_on_spot",
+    },
+    "001": {"init.application", "arc.av_disc"},
     "002": {
         "init.application",
         "init.complaint_recorded",
@@ -201,21 +207,34 @@ ELSEWHERE = {
         "av.sampling",
         "av.lodged_service",
         "enf.demand_notice",
+        "simp.served_on_spot",
     },
-    "003": {"init.complaint_recorded", "inv.rights_manner", "av.sampling", "enf.demand_notice"},
+    "003": {
+        "init.complaint_recorded",
+        "inv.rights_manner",
+        "av.sampling",
+        "enf.demand_notice",
+        "dec.legal_review_recorded",
+        "simp.served_on_spot",
+    },
     "004": {
         "init.application",
         "init.complaint_recorded",
         "inv.rights_manner",
         "arc.file_complete",
         "enf.demand_notice",
+        "simp.served_on_spot",
     },
 }
+# (arc.av_disc, dec.legal_review_recorded, simp.served_on_spot: test_recorded_facts and
+# cases/tests/test_simplified_path.)
 # Blocking rules that no gate judges: the approval chain's legal-review step (set by
 # cases.gates when the approval is requested), the case's own required fields (the
 # case cannot be opened without them), and the complaint notice (judged when a
 # complaint is declined: cases/tests).
 NOT_GATES = {"legal_review_required", "case_fields_required", "complaint_decline_notice"}
+# The simplified path opens moves of the workflow (cases/tests/test_simplified_path).
+NOT_GATES |= {"simplified_path"}
 # The access kinds bind when the access services act (a fulfilment refuses an
 # unapproved request and withholds marked records; content is refused): access/tests.
 NOT_GATES |= {"copy_request_approval", "confidential_exclusion", "confidentiality_managed"}

@@ -136,3 +136,27 @@ def test_the_timeline_shows_the_stage_by_its_label(world):
     text = "".join(section(page(world.officer, case), "timeline").text)
     assert "：调查取证" in text
     assert codes_in(text) == []
+
+
+def test_the_end_of_the_enforcement_act_is_recorded_and_corrected_on_the_case_page(world):
+    case = world.open_case()
+    assert "未记录" in "".join(section(page(world.officer, case), "act-end").text)
+    client = Client()
+    client.force_login(world.officer)
+    url = f"/cases/{case.public_id}/act-end/"
+    today = timezone.localdate()
+    client.post(url, {"ended_on": today.isoformat(), "kind": "executed"})
+    text = " ".join("".join(section(page(world.officer, case), "act-end").text).split())
+    assert f"{today:%Y-%m-%d} · 执行完毕" in text
+    # A correction without its reason is refused with the field named, and nothing is written.
+    refused = client.post(url, {"ended_on": today.isoformat(), "kind": "concluded"}, follow=True)
+    assert "更正理由" in refused.content.decode()
+    assert case.act_ends.count() == 1
+    client.post(url, {"ended_on": today.isoformat(), "kind": "concluded", "reason": "情形选错。"})
+    text = " ".join("".join(section(page(world.officer, case), "act-end").text).split())
+    assert "已更正" in text
+    assert "情形选错。" in text
+    outsider = Client()
+    outsider.force_login(world.outsider)
+    assert outsider.post(url, {"ended_on": today.isoformat(), "kind": "executed"}).status_code == 404
+    assert case.act_ends.count() == 2

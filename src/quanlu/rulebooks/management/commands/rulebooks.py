@@ -66,6 +66,12 @@ class Command(BaseCommand):
                     for row, how in c[key].items():
                         detail = "、".join(how) if isinstance(how, list) else how
                         self.stdout.write(f"  [{label}] {row}：{detail}")
+            for d in c["deadlines"]:
+                self.stdout.write(
+                    f"  [期限] {d['rule']}：{d['within']}，自「{d['anchor']}」起算（{d['article']}：{d['quote']}）"
+                )
+            for d in c["no_limits"]:
+                self.stdout.write(f"  [未设期限] {d['rule']}（{d['article']}：{d['quote']}）")
             for row in c["missing"]:
                 why = c["missing_reasons"].get(row, "尚无规则，也未说明原因")
                 self.stdout.write(f"  [缺失] {row}：{why}")
