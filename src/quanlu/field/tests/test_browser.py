@@ -40,6 +40,9 @@ PIN1, PIN2 = "135790", "246802"
 
 pytestmark = [
     pytest.mark.browser,
+    # The server side of the sync is field.services, tested on both engines in test_sync.py;
+    # this walk is about the browser (service worker, IndexedDB, WebCrypto, tus).
+    pytest.mark.engine_independent,
     pytest.mark.skipif(not shutil.which("chromium"), reason="make system-deps installs Debian's chromium"),
 ]
 
