@@ -32,7 +32,7 @@ from quanlu.org.models import Officer
 from quanlu.records import selectors as rs
 from quanlu.records import services
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, ROLES, DocType, catalogue
-from quanlu.records.forms import defaults, error_sink, from_approval, parse_post, widgets
+from quanlu.records.forms import defaults, error_sink, from_approval, from_case, parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime, rendering_get
 from quanlu.records.uploads import LimitedUploadHandler
@@ -104,6 +104,9 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
             "widgets": widgets(doc_type, case, values, errors),
             "form_errors": errors.non_field_errors(),
             "prefilled": request.method == "GET" and bool(from_approval(doc_type, case)),
+            "filled": [f.label for f in doc_type.fields if f.key in from_case(doc_type, case)]
+            if request.method == "GET"
+            else [],
             "client_token": uuid.uuid4(),
             "methods": list(NOTICE_METHODS.items()),
             "action": "new",
