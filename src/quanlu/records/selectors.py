@@ -4,6 +4,8 @@ signature set is satisfied (``document_is_complete``, for the rulebooks' evaluat
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +240,34 @@ def signature_status(doc: Document, version: Version | None = None) -> list[Slot
         doc.refusals.filter(version__number__lte=version.number).prefetch_related("attestations__officer")
     )
     return _statuses(doc, doc_type, version, sigs=sigs, refusals=refusals, versions=None)
+
+
+def signature_status_many(docs: Sequence[Document]) -> dict[int, list[SlotStatus]]:
+    """``signature_status`` of each document's current version, keyed by primary key,
+    reading versions, signatures and refusals once for all of them."""
+    ids = [d.pk for d in docs]
+    versions: dict[int, list[Version]] = defaultdict(list)
+    for v in Version.objects.filter(document_id__in=ids).order_by("number"):
+        versions[v.document_id].append(v)
+    sigs: dict[int, list[Signature]] = defaultdict(list)
+    for sg in Signature.objects.filter(document_id__in=ids).select_related("officer"):
+        sigs[sg.document_id].append(sg)
+    refusals: dict[int, list[Refusal]] = defaultdict(list)
+    for r in Refusal.objects.filter(document_id__in=ids).prefetch_related("attestations__officer"):
+        refusals[r.document_id].append(r)
+    out: dict[int, list[SlotStatus]] = {}
+    for doc in docs:
+        doc_type = catalogue().get(doc.type_code)
+        mine = versions[doc.pk]
+        if doc_type.uploaded or doc.origin == "uploaded" or not mine:
+            out[doc.pk] = []
+            continue
+        current = mine[-1]
+        # Every version of a document is at most its current one: all its rows count.
+        out[doc.pk] = _statuses(
+            doc, doc_type, current, sigs=sigs[doc.pk], refusals=refusals[doc.pk], versions=mine
+        )
+    return out
 
 
 def _statuses(
