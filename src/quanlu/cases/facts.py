@@ -64,7 +64,13 @@ def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
     approvals: dict[int, list[facts.Approval]] = defaultdict(list)
     for a in Approval.objects.filter(case__in=cases).order_by("requested_at", "id"):
         approvals[a.case_id].append(
-            facts.Approval(gate=a.gate, status=a.status, chain=tuple(a.chain or ()), decided_at=a.decided_at)
+            facts.Approval(
+                gate=a.gate,
+                status=a.status,
+                chain=tuple(a.chain or ()),
+                decided_at=a.decided_at,
+                uid=str(a.public_id),
+            )
         )
     complaints = {c.case_id: c for c in Complaint.objects.filter(case__in=cases).select_related("recorder")}
     intake: dict[int, list[str]] = defaultdict(list)

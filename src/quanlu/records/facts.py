@@ -22,7 +22,7 @@ from quanlu.cases.models import Case
 from quanlu.org.models import Officer
 from quanlu.records.catalogue import CATEGORIES, Catalogue, DocType, catalogue
 from quanlu.records.models import Document, Refusal, Signature, Version
-from quanlu.records.selectors import document_missing_from
+from quanlu.records.selectors import missing_from, signature_status_from
 from quanlu.rulebooks import facts
 from quanlu.rulebooks.providers import register, register_catalogue
 
@@ -111,6 +111,10 @@ def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
             continue  # a type retired from the catalogue: nothing a rule can say about it
         current = versions[-1]
         values = current.fields or {}
+        statuses = signature_status_from(
+            d, current, versions=versions, signatures=signatures[d.pk], refusals=refusals[d.pk]
+        )
+        missing = missing_from(d, current, statuses)
         doc = facts.Document(
             uid=str(d.public_id),
             type=kind,
@@ -121,11 +125,8 @@ def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
             uploaded=d.origin == "uploaded",
             fields=values,
             version=current.number,
-            missing=tuple(
-                document_missing_from(
-                    d, current, versions=versions, signatures=signatures[d.pk], refusals=refusals[d.pk]
-                )
-            ),
+            missing=tuple(missing),
+            open_slots=tuple(st.key for st in statuses if not st.satisfied),
         )
         uids[d.pk] = doc.uid
         docs[d.case_id].append((doc, list(values.get(_officer_key(kind)) or [])))
