@@ -22,6 +22,7 @@ from quanlu.records.models import Signature, Voiding
 from quanlu.records.sample import handwriting_png, make_document, sample_fields
 from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.sample import Builder
 from quanlu.testing.factories import PASSWORD
 
 CODE = "inspection_transcript"
@@ -409,3 +410,16 @@ def test_void_through_the_api(world, case, draft):
     assert done.json()["voided"]["reason"] == "重复制作"
     listed = client.get(f"/api/v1/documents/{draft.public_id}", **bearer(world.officer)).json()
     assert listed["voided"]["voided_by"] == world.officer.full_name
+
+
+def test_the_transcripts_media_list_is_fetched_again_after_an_upload(world, staff, case, draft):
+    url = f"/media/documents/{draft.public_id}/"
+    client = login(world.officer)
+    page = client.get(f"/documents/{draft.public_id}/").content.decode()
+    assert f'data-refresh="{url}"' in page
+    assert '照片和音像（<span class="doc-media-count">0</span>）' in client.get(url).content.decode()
+    record = Builder(case=case, staff=staff, keeper=world.keeper).film(draft)
+    fragment = client.get(url).content.decode()
+    assert '照片和音像（<span class="doc-media-count">1</span>）' in fragment
+    assert f"/media/{record.public_id}/" in fragment
+    assert login(world.outsider).get(url).status_code == 404
