@@ -80,6 +80,7 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
     if doc_type.uploaded:
         return redirect(f"/cases/{case.public_id}/documents/upload/?type={code}")
     values = defaults(doc_type, case, current_officer(request))
+    approved = from_approval(doc_type, case) if request.method == "GET" else {}
     errors = error_sink(doc_type)
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
@@ -103,8 +104,8 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
             "doc_type": doc_type,
             "widgets": widgets(doc_type, case, values, errors),
             "form_errors": errors.non_field_errors(),
-            "prefilled": request.method == "GET" and bool(from_approval(doc_type, case)),
-            "filled": [f.label for f in doc_type.fields if f.key in from_case(doc_type, case)]
+            "prefilled": bool(approved),
+            "filled": [f.label for f in doc_type.fields if f.key in {**from_case(doc_type, case), **approved}]
             if request.method == "GET"
             else [],
             "client_token": uuid.uuid4(),

@@ -272,7 +272,8 @@ def test_approval_form_fills_itself_from_the_signed_chain(world, case):
     assert values["decided_on"] == timezone.localtime(approval.decided_at).date().isoformat()
     page = login(world.officer).get(f"/cases/{case.public_id}/documents/new/?type=initiation_approval")
     text = page.content.decode()
-    assert "已按本案的电子审批记录预填" in text
+    assert "和电子审批记录预填" in text
+    assert "以电子审批记录为准" in text
     assert "建议立案调查。" in text
     assert review.actor.full_name in text
     # The signed chain of the internal approval form: opinions and dates in their own boxes.
@@ -312,8 +313,8 @@ def test_person_blocks_fill_from_the_party(world, case):
     client = login(world.officer)
     url = f"/cases/{case.public_id}/documents/new/?type={CODE}"
     page = client.get(url).content.decode()
-    assert 'name="f_site_person__name" placeholder="姓名" value="刘建国"' in page
-    assert "现场负责人已按本案已登记的当事人和已有文书预填" in page
+    assert 'name="f_site_person__name" value="刘建国"' in page
+    assert "现场负责人已按本案已登记的当事人、已有文书预填" in page
     assert party.id_number in page.split('class="muted party-detail"', 1)[1].split("</div>", 1)[0]
     # The officer confirms or changes it: the typed value is what is kept.
     values = defaults(catalogue().get(CODE), case, world.officer)
