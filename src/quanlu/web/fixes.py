@@ -34,8 +34,16 @@ _ARCHIVE_KINDS = {"archive_deadline", "file_complete"}
 _APPROVAL_KINDS = {"approval_required", "legal_review_required", "supplementary_approval_deadline"}
 # Findings about what a document's signature set lacks: its first open slot fixes them.
 _SIGNING_KINDS = {"documents_signed", "refusals_attested", "file_complete"}
+# Findings that may be about either: signing fixes them when every field asked is there.
+_FIELDS_AND_SIGNING_KINDS = {"document_fields_required", "service_method"}
 # Findings about what a document says: a corrected version fixes them.
-_CONTENT_KINDS = {"document_fields_required", "officers_present", "rights_notified", "av_prior_notice"}
+_CONTENT_KINDS = {
+    "document_fields_required",
+    "officers_present",
+    "rights_notified",
+    "av_prior_notice",
+    "service_method",
+}
 
 
 @dataclass(frozen=True)
@@ -58,11 +66,11 @@ def _document_fix(result: RuleResult, doc: Document) -> Fix:
     if kind == "av_required" and not doc.uploaded:
         return Fix(f"{page}#media", f"为{doc.label}拍照、录像")
     signing = kind in _SIGNING_KINDS or (
-        kind in ("document_fields_required", "service_method") and not doc.complete and _says_all(result, doc)
+        kind in _FIELDS_AND_SIGNING_KINDS and not doc.complete and _says_all(result, doc)
     )
     if signing and doc.open_slots:
         return Fix(f"{page}#slot-{doc.open_slots[0]}", f"去{doc.label}签署")
-    if (kind in _CONTENT_KINDS or kind == "service_method") and not doc.uploaded:
+    if kind in _CONTENT_KINDS and not doc.uploaded:
         return Fix(reverse("records:document_amend", args=[doc.uid]), f"更正{doc.label}")
     return Fix(page, f"打开{doc.label}")
 

@@ -54,6 +54,10 @@ def test_each_finding_links_to_the_form_that_fixes_it(db):
     fix = fix_for(case_id, finding("av_required", doc.uid), facts)
     assert fix.url == f"/documents/{doc.uid}/#media"
     assert 'class="attach-input"' in form_at(client, fix.url)
+    # Every field there but unsigned: signing, not correcting, fixes it.
+    assert fix_for(case_id, finding("document_fields_required", doc.uid), facts).url == fix.url.replace(
+        "#media", f"#slot-{doc.open_slots[0]}"
+    )
     # What the record says: its correction form.
     fix = fix_for(case_id, finding("officers_present", doc.uid), facts)
     assert fix.url == f"/documents/{doc.uid}/amend/"
