@@ -4,6 +4,8 @@ each mark with when it was lifted. Registered with the rules engine at start (``
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from quanlu.access.models import ConfidentialityMark, CopyFulfilment, DecisionOutcome, MarkAction, ReleaseLine
@@ -21,35 +23,44 @@ def _approved(fulfilment: CopyFulfilment) -> bool:
     return decision is not None and decision.outcome == DecisionOutcome.APPROVED
 
 
-def provide(case: Case) -> dict[str, Any]:
-    fulfilled = CopyFulfilment.objects.filter(request__case=case).select_related("request__decision")
-    released = ReleaseLine.objects.filter(fulfilment__request__case=case, released=True).select_related(
-        "fulfilment"
+def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
+    """Each table read once for all ``cases``."""
+    copies: dict[int, list[facts.CopyRelease]] = defaultdict(list)
+    for f in CopyFulfilment.objects.filter(request__case__in=cases).select_related("request__decision"):
+        copies[f.request.case_id].append(
+            facts.CopyRelease(request_uid=str(f.request.public_id), approved=_approved(f))
+        )
+    released: dict[int, list[facts.Released]] = defaultdict(list)
+    lines = ReleaseLine.objects.filter(fulfilment__request__case__in=cases, released=True).select_related(
+        "fulfilment__request"
     )
-    marks = (
-        ConfidentialityMark.objects.filter(case=case, action=MarkAction.MARKED)
+    for line in lines:
+        released[line.fulfilment.request.case_id].append(
+            facts.Released(item=_item(line.document_id, line.media_id), at=line.fulfilment.at)
+        )
+    marks: dict[int, list[facts.Mark]] = defaultdict(list)
+    for m in (
+        ConfidentialityMark.objects.filter(case__in=cases, action=MarkAction.MARKED)
         .select_related("lifted_by")
         .order_by("at", "id")
-    )
-    return {
-        "copies": tuple(
-            facts.CopyRelease(request_uid=str(f.request.public_id), approved=_approved(f)) for f in fulfilled
-        ),
-        "released": tuple(
-            facts.Released(item=_item(line.document_id, line.media_id), at=line.fulfilment.at)
-            for line in released
-        ),
-        "marks": tuple(
+    ):
+        marks[m.case_id].append(
             facts.Mark(
                 item=_item(m.document_id, m.media_id),
                 category=m.category,
                 at=m.at,
                 lifted_at=lift.at if (lift := getattr(m, "lifted_by", None)) is not None else None,
             )
-            for m in marks
-        ),
+        )
+    return {
+        c.pk: {"copies": tuple(copies[c.pk]), "released": tuple(released[c.pk]), "marks": tuple(marks[c.pk])}
+        for c in cases
     }
 
 
+def provide(case: Case) -> dict[str, Any]:
+    return provide_many([case])[case.pk]
+
+
 def bind() -> None:
-    register("access", provide, fields=("copies", "released", "marks"))
+    register("access", provide, fields=("copies", "released", "marks"), provide_many=provide_many)

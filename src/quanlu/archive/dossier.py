@@ -204,9 +204,41 @@ def _stage_rank(stage: str) -> int:
 
 
 def _documents(case: Case) -> list[tuple[Document, Version]]:
-    docs = [(d, current_version(d)) for d in documents_of_case(case)]
+    # A voided draft is no part of the file: it is named apart (``voided``), not numbered.
+    docs = [(d, current_version(d)) for d in documents_of_case(case).filter(voiding__isnull=True)]
     # Stage order (立案 → 调查取证 → 决定 → 送达 → 执行), then the order they were made in.
     return sorted(docs, key=lambda dv: (_stage_rank(dv[0].stage), dv[0].created_at, dv[0].pk))
+
+
+@dataclass(frozen=True)
+class VoidedDraft:
+    """A draft voided by mistake: kept and readable, but not one of the dossier's
+    contents; the 备考表 names it with its reason."""
+
+    title: str
+    voided_by: str
+    voided_on: dt.date | None
+    reason: str
+    uid: str
+
+    @property
+    def remark(self) -> str:
+        day = f"于{self.voided_on:%Y年%m月%d日}" if self.voided_on else ""
+        return f"已作废：「{self.title}」由{self.voided_by}{day}作废，未归入卷内；作废理由：{self.reason}"
+
+
+def voided(case: Case) -> list[VoidedDraft]:
+    """The case's voided drafts, in the order they were made."""
+    return [
+        VoidedDraft(
+            title=d.title,
+            voided_by=d.voiding.voided_by.full_name,
+            voided_on=local_date(d.voiding.voided_at),
+            reason=d.voiding.reason,
+            uid=str(d.public_id),
+        )
+        for d in documents_of_case(case).filter(voiding__isnull=False)
+    ]
 
 
 def _media(case: Case) -> list[MediaRecord]:

@@ -271,6 +271,7 @@ def remarks(case: Case, items: Sequence[DossierItem]) -> list[str]:
         f"{i.title}：{i.note}" for i in items if i.kind == ItemKind.DOCUMENT and "转换为 PDF/A" in i.note
     ]
     lines += [f"{m.message}（{m.finding.article}）" for m in plans.missing(case) if not m.blocking]
+    lines += [v.remark for v in plans.voided(case)]
     return lines
 
 

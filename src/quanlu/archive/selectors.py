@@ -85,6 +85,30 @@ def archived_at(case: Case) -> dt.datetime | None:
     )
 
 
+def archived_at_many(cases: Sequence[Case]) -> dict[int, dt.datetime | None]:
+    """``archived_at`` of each of ``cases`` that has one, in one query."""
+    rows = (
+        Dossier.objects.filter(case__in=cases, status__in=(DossierStatus.SEALED, DossierStatus.DISPOSED))
+        .order_by("case_id", "-assembled_at", "-id")
+        .values_list("case_id", "sealed_at")
+    )
+    out: dict[int, dt.datetime | None] = {}
+    for case_id, at in rows:
+        out.setdefault(case_id, at)
+    return out
+
+
+def current_dossiers(cases: Sequence[Case]) -> dict[int, Dossier]:
+    """``current_dossier`` of each of ``cases`` that has one, in one query."""
+    out: dict[int, Dossier] = {}
+    rows = Dossier.objects.filter(case__in=cases, status__in=CURRENT_STATUSES).order_by(
+        "case_id", "-assembled_at", "-id"
+    )
+    for d in rows:
+        out.setdefault(d.case_id, d)
+    return out
+
+
 def dossier_list_for(officer: Officer) -> QuerySet[Dossier]:
     return Dossier.objects.filter(agency__in=visible_agencies(officer)).select_related("case", "agency")
 

@@ -145,6 +145,7 @@ def case_dossier(request: HttpRequest, case_id: str) -> HttpResponse:
             "missing": [m for m in found if m.blocking],
             "notes": [m for m in found if not m.blocking],
             "planned": planned,
+            "voided": plans.voided(case),
             "default_retention": plans.default_retention(case, settings_row),
             "retentions": Retention.choices,
             "holds": list(LegalHold.objects.filter(case=case).select_related("placed_by", "released_by")),

@@ -5,6 +5,8 @@ with the rules engine at start (``bind``); each table is read once for the case.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Prefetch
@@ -34,35 +36,39 @@ def _clip(record: MediaRecord) -> facts.Clip:
     )
 
 
-def provide(case: Case) -> dict[str, Any]:
+def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
+    """Each table read once for all ``cases``."""
     records = (
-        MediaRecord.objects.filter(case=case)
+        MediaRecord.objects.filter(case__in=cases)
         .select_related("device")
         .prefetch_related(Prefetch("links", queryset=MediaLink.objects.order_by("linked_at", "id")))
         .order_by("captured_start", "received_at", "id")
     )
-    gaps = Gap.objects.filter(case=case, closed_at__isnull=True).prefetch_related("explanations")
-    interruptions = Interruption.objects.filter(case=case).prefetch_related("signatures")
-    return {
-        "media": tuple(_clip(r) for r in records),
-        "gaps": tuple(
+    clips: dict[int | None, list[facts.Clip]] = defaultdict(list)
+    for r in records:
+        clips[r.case_id].append(_clip(r))
+    gaps: dict[int, list[facts.Gap]] = defaultdict(list)
+    for g in Gap.objects.filter(case__in=cases, closed_at__isnull=True).prefetch_related("explanations"):
+        gaps[g.case_id].append(
             facts.Gap(
                 uid=str(g.public_id),
                 activity_label=g.activity_label,
                 seconds=g.seconds,
                 explained=bool(g.explanations.all()),
             )
-            for g in gaps
-        ),
-        "interruptions": tuple(
+        )
+    interruptions: dict[int, list[facts.Interruption]] = defaultdict(list)
+    for i in Interruption.objects.filter(case__in=cases).prefetch_related("signatures"):
+        interruptions[i.case_id].append(
             facts.Interruption(
                 reason_label=i.get_reason_display(),
                 written=i.form == ExplanationForm.WRITTEN,
                 signers=len(i.signatures.all()),
             )
-            for i in interruptions
-        ),
-        "exemptions": tuple(
+        )
+    exemptions: dict[int, list[facts.Exemption]] = defaultdict(list)
+    for e in Exemption.objects.filter(case__in=cases).order_by("recorded_at", "id"):
+        exemptions[e.case_id].append(
             facts.Exemption(
                 document_uid=str(e.document_uid),
                 activity=e.activity,
@@ -70,10 +76,23 @@ def provide(case: Case) -> dict[str, Any]:
                 reason=e.reason,
                 written_reason_uid=str(e.written_reason_uid) if e.written_reason_uid else "",
             )
-            for e in Exemption.objects.filter(case=case).order_by("recorded_at", "id")
-        ),
+        )
+    return {
+        c.pk: {
+            "media": tuple(clips[c.pk]),
+            "gaps": tuple(gaps[c.pk]),
+            "interruptions": tuple(interruptions[c.pk]),
+            "exemptions": tuple(exemptions[c.pk]),
+        }
+        for c in cases
     }
 
 
+def provide(case: Case) -> dict[str, Any]:
+    return provide_many([case])[case.pk]
+
+
 def bind() -> None:
-    register("media", provide, fields=("media", "gaps", "interruptions", "exemptions"))
+    register(
+        "media", provide, fields=("media", "gaps", "interruptions", "exemptions"), provide_many=provide_many
+    )

@@ -44,6 +44,23 @@ def current_link(record: MediaRecord) -> MediaLink | None:
     return links[-1] if links else None
 
 
+def linked_to_document(document_uid: Any) -> list[MediaRecord]:
+    """The records whose latest link ties them to this document, oldest first (a record
+    linked there once and since moved elsewhere is not the document's)."""
+    found = (
+        MediaRecord.objects.filter(links__document_uid=document_uid)
+        .distinct()
+        .prefetch_related("links")
+        .order_by("received_at")
+    )
+    out = []
+    for record in found:
+        link = current_link(record)
+        if link is not None and str(link.document_uid) == str(document_uid):
+            out.append(record)
+    return out
+
+
 def gaps_of(case: Case, *, open_only: bool = False) -> QuerySet[Gap]:
     qs = Gap.objects.filter(case=case).select_related("device", "before", "after")
     if open_only:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("media/<str:record_id>/link/", views.record_link, name="link"),
     path("media/<str:record_id>/assign/", views.record_assign, name="assign"),
     path("media/gaps/<str:gap_id>/", views.gap_explain, name="gap"),
+    path("media/documents/<str:document_id>/", views.document_list, name="document_list"),
     path("api/v1/media/tus/", uploads.tus_collection, name="tus"),
     path("api/v1/media/tus/<str:upload_id>", uploads.tus_upload, name="tus_upload"),
     path("api/v1/cases/<str:case_id>/media/upload", uploads.case_upload, name="api_upload"),

@@ -31,6 +31,7 @@ from quanlu.media.forms import DELAY_CHOICES, InterruptionForm, LinkForm
 from quanlu.media.models import ExplanationForm, MediaRecord
 from quanlu.media.uploads import api_officer, csrf_check, error_response, receive_form, record_json
 from quanlu.org.models import Officer
+from quanlu.records import selectors as rs
 from quanlu.supervision.models import Deadline
 from quanlu.web.pages import attempt, case_or_404, current_officer, form_errors, or_404
 
@@ -189,6 +190,19 @@ def record_link(request: HttpRequest, record_id: str) -> HttpResponse:
     else:
         form_errors(request, form)
     return redirect("media:record", record_id=record.public_id)
+
+
+@login_required
+@require_GET
+def document_list(request: HttpRequest, document_id: str) -> HttpResponse:
+    """The photos and videos of a transcript, as its page lists them: fetched again by
+    the page once an upload is linked, so the count is right without a reload."""
+    officer = current_officer(request)
+    doc = or_404(lambda: rs.document_get_for(officer, document_id))
+    if content_view(officer, items=[doc]).withheld(doc):
+        raise Http404(CONTENT_DENIED)
+    linked = ms.linked_to_document(doc.public_id)
+    return render(request, "media/_document_media_list.html", {"doc": doc, "linked": linked})
 
 
 @login_required

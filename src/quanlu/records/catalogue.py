@@ -144,7 +144,16 @@ _FIELD_KEYS = {
     "max_length",
     "example",
     "future",
+    "fill",
 }
+_FILL_RE = re.compile(r"^(party|[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)$")
+
+
+def _fill(raw: Any, w: _Where, key: str) -> tuple[str, ...]:
+    sources = [raw] if isinstance(raw, str) else raw or []
+    if not isinstance(sources, list) or not all(isinstance(s, str) and _FILL_RE.match(s) for s in sources):
+        raise w.error(f"field {key}: fill must be party or <type>.<field>, or a list of them")
+    return tuple(sources)
 
 
 def _field(raw: Any, w: _Where, known: set[str], *, column: bool = False) -> FieldSpec:
@@ -203,6 +212,7 @@ def _field(raw: Any, w: _Where, known: set[str], *, column: bool = False) -> Fie
         max_length=int(raw.get("max_length", 0)),
         example=raw.get("example"),
         future=raw.get("future") is True,
+        fill=_fill(raw.get("fill"), w, key),
     )
 
 
@@ -406,6 +416,7 @@ def load_dir(directory: Path) -> Catalogue:
                     f"{path.name} type {doc_type.code}: duplicate code (also in {types[doc_type.code].file})"
                 )
             types[doc_type.code] = doc_type
+    _check_fills(types)
     order = list(STAGES)
     ordered = sorted(types.values(), key=lambda t: order.index(t.stage))  # stable: file order within a stage
     return Catalogue(
@@ -415,6 +426,25 @@ def load_dir(directory: Path) -> Catalogue:
         amendment_confirmation=confirm,
         straddle_seal=straddle,
     )
+
+
+def _check_fills(types: dict[str, DocType]) -> None:
+    """A fill names a type and field that exist, so a typo cannot silently fill nothing."""
+    for t in types.values():
+        for f in t.fields:
+            for source in f.fill:
+                if source == "party":
+                    if f.type not in ("person", "choice"):
+                        raise CatalogueError(
+                            f"{t.file} type {t.code}: field {f.key}: fill party needs a person"
+                        )
+                    continue
+                code, key = source.split(".")
+                other = types.get(code)
+                if other is None or (key != "number" and key not in {g.key for g in other.fields}):
+                    raise CatalogueError(
+                        f"{t.file} type {t.code}: field {f.key}: fill {source} names nothing"
+                    )
 
 
 @cache

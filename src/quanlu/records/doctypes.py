@@ -133,6 +133,11 @@ class FieldSpec:
     # A datetime is when something happened (refused later than now) unless the
     # field is a deadline or an appointment (``future: true``).
     future: bool = False
+    # Where a new form takes this field's value from, first found wins: ``party`` (a
+    # person block from the case's party, or the relation for a choice), or
+    # ``<type>.<field>`` / ``<type>.number`` of the case's latest unvoided document of
+    # that type. The officer confirms rather than retypes; the value stays editable.
+    fill: tuple[str, ...] = ()
 
     def applies(self, values: dict[str, Any]) -> bool:
         return self.when is None or self.when.holds(values)

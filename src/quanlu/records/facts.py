@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,7 +22,7 @@ from quanlu.cases.models import Case
 from quanlu.org.models import Officer
 from quanlu.records.catalogue import CATEGORIES, Catalogue, DocType, catalogue
 from quanlu.records.models import Document, Refusal, Signature, Version
-from quanlu.records.selectors import document_missing_from
+from quanlu.records.selectors import missing_from, signature_status_from
 from quanlu.rulebooks import facts
 from quanlu.rulebooks.providers import register, register_catalogue
 
@@ -91,11 +92,12 @@ def _officer_key(kind: facts.DocKind) -> str:
     return spec.key if spec is not None else "officers"
 
 
-def provide(case: Case) -> dict[str, Any]:
+def provide_many(cases: Sequence[Case]) -> dict[int, dict[str, Any]]:
+    """Each table read once for all ``cases``."""
     kinds = rules_catalogue()
     rows = list(
         # A voided draft is kept but says nothing about the case any more.
-        Document.objects.filter(case=case, voiding__isnull=True)
+        Document.objects.filter(case__in=cases, voiding__isnull=True)
         .select_related("case")
         .prefetch_related(Prefetch("versions", queryset=Version.objects.order_by("number")))
         .order_by("created_at", "id")
@@ -107,7 +109,7 @@ def provide(case: Case) -> dict[str, Any]:
     refusals: dict[int, list[Refusal]] = defaultdict(list)
     for r in Refusal.objects.filter(document_id__in=ids).prefetch_related("attestations"):
         refusals[r.document_id].append(r)
-    docs: list[tuple[facts.Document, list[dict[str, Any]]]] = []
+    docs: dict[int, list[tuple[facts.Document, list[dict[str, Any]]]]] = defaultdict(list)
     uids: dict[int, str] = {}
     for d in rows:
         versions = list(d.versions.all())
@@ -116,6 +118,10 @@ def provide(case: Case) -> dict[str, Any]:
             continue  # a type retired from the catalogue: nothing a rule can say about it
         current = versions[-1]
         values = current.fields or {}
+        statuses = signature_status_from(
+            d, current, versions=versions, signatures=signatures[d.pk], refusals=refusals[d.pk]
+        )
+        missing = missing_from(d, current, statuses)
         doc = facts.Document(
             uid=str(d.public_id),
             type=kind,
@@ -126,31 +132,47 @@ def provide(case: Case) -> dict[str, Any]:
             uploaded=d.origin == "uploaded",
             fields=values,
             version=current.number,
-            missing=tuple(
-                document_missing_from(
-                    d, current, versions=versions, signatures=signatures[d.pk], refusals=refusals[d.pk]
-                )
-            ),
+            missing=tuple(missing),
+            open_slots=tuple(st.key for st in statuses if not st.satisfied),
         )
         uids[d.pk] = doc.uid
-        docs.append((doc, list(values.get(_officer_key(kind)) or [])))
-    wanted = {uid for _, entries in docs for e in entries if (uid := _uuid(e.get("officer")))}
+        docs[d.case_id].append((doc, list(values.get(_officer_key(kind)) or [])))
+    wanted = {
+        uid
+        for found in docs.values()
+        for _, entries in found
+        for e in entries
+        if (uid := _uuid(e.get("officer")))
+    }
     registry = {str(o.public_id): o for o in Officer.objects.filter(public_id__in=wanted)} if wanted else {}
+    case_of = {d.pk: d.case_id for d in rows}
+    refused: dict[int, list[Refusal]] = defaultdict(list)
+    for r in sorted((r for rs in refusals.values() for r in rs), key=lambda r: (r.recorded_at, r.pk)):
+        if r.document_id in uids:
+            refused[case_of[r.document_id]].append(r)
     return {
-        "catalogue": kinds,
-        "documents": tuple(_officers(doc, entries, registry) if entries else doc for doc, entries in docs),
-        "refusals": tuple(
-            facts.Refusal(
-                document=uids[r.document_id],
-                person_name=r.person_name,
-                attestations=len(r.attestations.all()),
-            )
-            for r in sorted((r for rs in refusals.values() for r in rs), key=lambda r: (r.recorded_at, r.pk))
-            if r.document_id in uids
-        ),
+        c.pk: {
+            "catalogue": kinds,
+            "documents": tuple(
+                _officers(doc, entries, registry) if entries else doc for doc, entries in docs[c.pk]
+            ),
+            "refusals": tuple(
+                facts.Refusal(
+                    document=uids[r.document_id],
+                    person_name=r.person_name,
+                    attestations=len(r.attestations.all()),
+                )
+                for r in refused[c.pk]
+            ),
+        }
+        for c in cases
     }
 
 
+def provide(case: Case) -> dict[str, Any]:
+    return provide_many([case])[case.pk]
+
+
 def bind() -> None:
-    register("records", provide, fields=("catalogue", "documents", "refusals"))
+    register("records", provide, fields=("catalogue", "documents", "refusals"), provide_many=provide_many)
     register_catalogue(rules_catalogue)

@@ -11,10 +11,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from quanlu.cases.models import Approval, ApprovalStatus, Case, StepOutcome, StepRole
+from quanlu.cases.models import Approval, ApprovalStatus, Case, Party, PartyKind, StepOutcome, StepRole
 from quanlu.org.models import Officer, Role
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
-from quanlu.records.models import Version
+from quanlu.records.models import Document, Version
 
 BLANK_ROWS = 2
 
@@ -133,6 +133,69 @@ def from_approval(doc_type: DocType, case: Case) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k in keys and v}
 
 
+def _person_of(party: Party) -> dict[str, str]:
+    """Who speaks for a party on site: the person themself, or an organisation's legal
+    representative (its name and credit code stay on the party line of the form)."""
+    if party.kind == PartyKind.ORGANISATION:
+        if not party.legal_representative:
+            return {}
+        person = {
+            "name": party.legal_representative,
+            "position": f"{party.name}法定代表人（负责人）",
+            "phone": party.phone,
+            "address": party.address,
+        }
+    else:
+        person = {
+            "name": party.name,
+            "id_number": party.id_number,
+            "phone": party.phone,
+            "address": party.address,
+        }
+    return {k: v for k, v in person.items() if v}
+
+
+def _relation_of(party: Party, spec: FieldSpec) -> str:
+    wanted = "legal_representative" if party.kind == PartyKind.ORGANISATION else "party"
+    return wanted if wanted in dict(spec.options) else ""
+
+
+def from_case(doc_type: DocType, case: Case) -> dict[str, Any]:
+    """What the catalogue says a new form takes from the case (``fill``): the party's
+    person block, and the facts and proposals its earlier documents already state. The
+    latest unvoided document of a type speaks; a voided draft said nothing."""
+    wanted = {s.split(".")[0] for f in doc_type.fields for s in f.fill if s != "party"}
+    latest: dict[str, tuple[Document, dict[str, Any]]] = {}
+    if wanted:
+        docs = (
+            Document.objects.filter(case=case, type_code__in=wanted, voiding__isnull=True)
+            .prefetch_related("versions")
+            .order_by("created_at", "id")
+        )
+        for doc in docs:
+            versions = sorted(doc.versions.all(), key=lambda v: v.number)
+            latest[doc.type_code] = (doc, versions[-1].fields if versions else {})
+    parties = list(case.parties.all()[:2]) if any("party" in f.fill for f in doc_type.fields) else []
+    party = parties[0] if len(parties) == 1 else None
+    out: dict[str, Any] = {}
+    for spec in doc_type.fields:
+        for source in spec.fill:
+            value: Any = None
+            if source == "party" and party is not None:
+                value = _person_of(party) if spec.type == "person" else _relation_of(party, spec)
+            elif "." in source:
+                code, key = source.split(".")
+                found = latest.get(code)
+                if found is not None:
+                    value = found[0].number if key == "number" else found[1].get(key)
+                if not isinstance(value, str):
+                    value = None
+            if value:
+                out[spec.key] = value
+                break
+    return out
+
+
 def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
     """What a new form starts with, so the officer confirms rather than types: now for
     the times of what is being recorded, me and my co-officer, the case's party."""
@@ -150,6 +213,7 @@ def defaults(doc_type: DocType, case: Case, me: Officer) -> dict[str, Any]:
             out[spec.key] = {"officer": str(me.public_id)}
         elif spec.type == "party" and len(parties) == 1:
             out[spec.key] = {"party": str(parties[0].public_id)}
+    out.update(from_case(doc_type, case))
     out.update(from_approval(doc_type, case))
     return out
 

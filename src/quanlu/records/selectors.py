@@ -4,6 +4,8 @@ signature set is satisfied (``document_is_complete``, for the rulebooks' evaluat
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,6 +242,34 @@ def signature_status(doc: Document, version: Version | None = None) -> list[Slot
     return _statuses(doc, doc_type, version, sigs=sigs, refusals=refusals, versions=None)
 
 
+def signature_status_many(docs: Sequence[Document]) -> dict[int, list[SlotStatus]]:
+    """``signature_status`` of each document's current version, keyed by primary key,
+    reading versions, signatures and refusals once for all of them."""
+    ids = [d.pk for d in docs]
+    versions: dict[int, list[Version]] = defaultdict(list)
+    for v in Version.objects.filter(document_id__in=ids).order_by("number"):
+        versions[v.document_id].append(v)
+    sigs: dict[int, list[Signature]] = defaultdict(list)
+    for sg in Signature.objects.filter(document_id__in=ids).select_related("officer"):
+        sigs[sg.document_id].append(sg)
+    refusals: dict[int, list[Refusal]] = defaultdict(list)
+    for r in Refusal.objects.filter(document_id__in=ids).prefetch_related("attestations__officer"):
+        refusals[r.document_id].append(r)
+    out: dict[int, list[SlotStatus]] = {}
+    for doc in docs:
+        doc_type = catalogue().get(doc.type_code)
+        mine = versions[doc.pk]
+        if doc_type.uploaded or doc.origin == "uploaded" or not mine:
+            out[doc.pk] = []
+            continue
+        current = mine[-1]
+        # Every version of a document is at most its current one: all its rows count.
+        out[doc.pk] = _statuses(
+            doc, doc_type, current, sigs=sigs[doc.pk], refusals=refusals[doc.pk], versions=mine
+        )
+    return out
+
+
 def _statuses(
     doc: Document,
     doc_type: DocType,
@@ -265,10 +295,8 @@ def _statuses(
 
 def document_missing(doc: Document, version: Version | None = None) -> list[str]:
     """What the document still lacks to be complete, in Chinese (empty when complete)."""
-    if doc.origin == "uploaded":
-        v = version or current_version(doc)
-        return [] if v.file_sha256 else ["尚未上传文件"]
-    return [m for s in signature_status(doc, version) for m in s.missing()]
+    v = version or current_version(doc)
+    return missing_from(doc, v, [] if doc.origin == "uploaded" else signature_status(doc, v))
 
 
 def document_is_complete(doc: Document, version: Version | None = None) -> bool:
@@ -277,24 +305,28 @@ def document_is_complete(doc: Document, version: Version | None = None) -> bool:
     return not document_missing(doc, version)
 
 
-def document_missing_from(
+def missing_from(doc: Document, version: Version, statuses: list[SlotStatus]) -> list[str]:
+    """What the document lacks, from its slots' status already worked out."""
+    if doc.origin == "uploaded":
+        return [] if version.file_sha256 else ["尚未上传文件"]
+    return [m for s in statuses for m in s.missing()]
+
+
+def signature_status_from(
     doc: Document,
     version: Version,
     *,
     versions: list[Version],
     signatures: list[Signature],
     refusals: list[Refusal],
-) -> list[str]:
-    """``document_missing`` over rows already read: the document's versions, and its
+) -> list[SlotStatus]:
+    """``signature_status`` over rows already read: the document's versions, and its
     signatures and refusals (those of later versions are left out here), each refusal
     with its attestations prefetched. For reading a whole case's documents at once."""
-    if doc.origin == "uploaded":
-        return [] if version.file_sha256 else ["尚未上传文件"]
     doc_type = catalogue().get(doc.type_code)
-    if doc_type.uploaded:
+    if doc_type.uploaded or doc.origin == "uploaded":
         return []
     numbers = {v.pk: v.number for v in versions}
     sigs = [sg for sg in signatures if numbers.get(sg.version_id, 0) <= version.number]
     refused = [r for r in refusals if numbers.get(r.version_id, 0) <= version.number]
-    statuses = _statuses(doc, doc_type, version, sigs=sigs, refusals=refused, versions=versions)
-    return [m for st in statuses for m in st.missing()]
+    return _statuses(doc, doc_type, version, sigs=sigs, refusals=refused, versions=versions)

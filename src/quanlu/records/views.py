@@ -32,7 +32,7 @@ from quanlu.org.models import Officer
 from quanlu.records import selectors as rs
 from quanlu.records import services
 from quanlu.records.catalogue import KINDS, NOTICE_METHODS, ROLES, DocType, catalogue
-from quanlu.records.forms import defaults, error_sink, from_approval, parse_post, widgets
+from quanlu.records.forms import defaults, error_sink, from_approval, from_case, parse_post, widgets
 from quanlu.records.models import CaptureMethod, Document, Refusal
 from quanlu.records.render import field_row, fmt_date, fmt_datetime, rendering_get
 from quanlu.records.uploads import LimitedUploadHandler
@@ -80,6 +80,7 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
     if doc_type.uploaded:
         return redirect(f"/cases/{case.public_id}/documents/upload/?type={code}")
     values = defaults(doc_type, case, current_officer(request))
+    approved = from_approval(doc_type, case) if request.method == "GET" else {}
     errors = error_sink(doc_type)
     if request.method == "POST":
         raw = parse_post(doc_type, request.POST)
@@ -103,7 +104,10 @@ def document_new(request: HttpRequest, case_id: str) -> HttpResponse:
             "doc_type": doc_type,
             "widgets": widgets(doc_type, case, values, errors),
             "form_errors": errors.non_field_errors(),
-            "prefilled": request.method == "GET" and bool(from_approval(doc_type, case)),
+            "prefilled": bool(approved),
+            "filled": [f.label for f in doc_type.fields if f.key in {**from_case(doc_type, case), **approved}]
+            if request.method == "GET"
+            else [],
             "client_token": uuid.uuid4(),
             "methods": list(NOTICE_METHODS.items()),
             "action": "new",

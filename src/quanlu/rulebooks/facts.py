@@ -172,6 +172,7 @@ class Approval:
     status: str  # pending, granted, rejected
     chain: tuple[str, ...] = ()
     decided_at: dt.datetime | None = None
+    uid: str = ""  # for the link to it, not for judging
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class Document:
     missing: tuple[str, ...] = ()  # what it lacks to be complete (empty: signature set satisfied)
     officers: tuple[OfficerEntry, ...] = ()  # those listed in its first officers field
     version: int = 1  # the current version's number: findings name the version at fault
+    open_slots: tuple[str, ...] = ()  # keys of the signature slots not yet filled, to link to them
 
     @property
     def hex(self) -> str:

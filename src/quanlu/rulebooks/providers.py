@@ -13,13 +13,16 @@ check document types and field names against it when a rulebook is loaded.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from quanlu.rulebooks.facts import Catalogue, Facts
 
 Provider = Callable[[Any], Mapping[str, Any]]
+# The facts of many cases at once, keyed by each case's primary key: a fixed number of
+# queries whatever the number of cases (the to-do list judges all of an officer's cases).
+ManyProvider = Callable[[Sequence[Any]], Mapping[Any, Mapping[str, Any]]]
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(Facts)) - {"moving_to"}
 
@@ -29,15 +32,20 @@ class Registered:
     name: str  # the app providing
     provide: Provider
     fields: tuple[str, ...]  # which fields of Facts it fills
+    provide_many: ManyProvider | None = None
 
 
 _PROVIDERS: dict[str, Registered] = {}
 _catalogue: Callable[[], Catalogue] | None = None
 
 
-def register(name: str, provide: Provider, *, fields: Iterable[str]) -> None:
-    """Register ``provide(case) -> {field: value}`` for these fields of ``Facts``.
-    Registering again under the same name replaces the provider (tests, reloads)."""
+def register(
+    name: str, provide: Provider, *, fields: Iterable[str], provide_many: ManyProvider | None = None
+) -> None:
+    """Register ``provide(case) -> {field: value}`` for these fields of ``Facts``, and
+    optionally ``provide_many(cases) -> {case.pk: {field: value}}`` reading each table
+    once for all the cases. Registering again under the same name replaces the provider
+    (tests, reloads)."""
     wanted = tuple(fields)
     unknown = set(wanted) - _FIELDS
     if unknown:
@@ -47,7 +55,7 @@ def register(name: str, provide: Provider, *, fields: Iterable[str]) -> None:
             raise ValueError(
                 f"{name}: {', '.join(sorted(set(other.fields) & set(wanted)))} come from {other.name}"
             )
-    _PROVIDERS[name] = Registered(name=name, provide=provide, fields=wanted)
+    _PROVIDERS[name] = Registered(name=name, provide=provide, fields=wanted, provide_many=provide_many)
 
 
 def providers() -> list[Registered]:
@@ -71,6 +79,25 @@ def gather(case: Any, *, only: Iterable[str] | None = None) -> Facts:
             "no provider of the case's own facts is registered (quanlu.cases must be installed)"
         )
     return Facts(**values)
+
+
+def gather_many(cases: Sequence[Any]) -> dict[Any, Facts]:
+    """The facts of each of ``cases`` (keyed by primary key), each provider asked once
+    for all of them when it can be; the others case by case."""
+    values: dict[Any, dict[str, Any]] = {c.pk: {} for c in cases}
+    for p in _PROVIDERS.values():
+        parts = p.provide_many(cases) if p.provide_many is not None else {c.pk: p.provide(c) for c in cases}
+        for c in cases:
+            part = parts[c.pk]
+            extra = set(part) - set(p.fields)
+            if extra:
+                raise ValueError(f"{p.name} provided {', '.join(sorted(extra))}, which it did not register")
+            values[c.pk].update(part)
+    if any("case" not in v for v in values.values()):
+        raise RuntimeError(
+            "no provider of the case's own facts is registered (quanlu.cases must be installed)"
+        )
+    return {pk: Facts(**v) for pk, v in values.items()}
 
 
 def register_catalogue(provide: Callable[[], Catalogue]) -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quanlu.archive.models import DossierStatus
-from quanlu.archive.selectors import current_dossier, is_archivist
+from quanlu.archive.selectors import current_dossiers, is_archivist
 from quanlu.cases import selectors as cs
 from quanlu.cases.models import Approval, Case, Stage, StepRole
 from quanlu.cases.services import allowed_transitions
@@ -26,9 +26,9 @@ from quanlu.media.models import MediaRecord
 from quanlu.org.models import Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.records.models import Document
-from quanlu.records.selectors import signature_status
+from quanlu.records.selectors import signature_status_many
 from quanlu.rulebooks.evaluator import Status, evaluate, next_steps
-from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.providers import gather_many
 from quanlu.supervision.models import AlertLevel, Deadline
 from quanlu.web.fixes import fix_for, plain_citation
 
@@ -82,9 +82,15 @@ def _to_sign(officer: Officer, cases: list[Case]) -> list[TodoItem]:
     me = str(officer.public_id)
     roles = officer.role_set()
     items: list[TodoItem] = []
-    docs = Document.objects.filter(case__in=cases).exclude(origin="uploaded").select_related("case")
-    for doc in docs.order_by("created_at", "id"):
-        for slot in signature_status(doc):
+    docs = list(
+        Document.objects.filter(case__in=cases, voiding__isnull=True)
+        .exclude(origin="uploaded")
+        .select_related("case")
+        .order_by("created_at", "id")
+    )
+    statuses = signature_status_many(docs)
+    for doc in docs:
+        for slot in statuses[doc.pk]:
             if slot.satisfied or not slot.officer_slot:
                 continue
             named = [e for e in slot.expected if e.officer_id == me and not e.done]
@@ -129,10 +135,10 @@ def _to_approve(officer: Officer) -> list[TodoItem]:
 def _to_supplement(officer: Officer, cases: list[Case]) -> list[TodoItem]:
     """Each unmet blocking finding of the cases I handle, and what blocks their next move."""
     items: list[TodoItem] = []
-    for case in cases:
-        if case.lead_officer_id != officer.pk:
-            continue
-        facts = gather(case)
+    mine = [c for c in cases if c.lead_officer_id == officer.pk]
+    judged = gather_many(mine)
+    for case in mine:
+        facts = judged[case.pk]
         found = [r for r in evaluate(facts) if r.blocking]
         for _, _, blocking in next_steps(facts, allowed_transitions(case.stage, case)):
             found.extend(blocking)
@@ -229,8 +235,10 @@ def _to_archive(officer: Officer) -> list[TodoItem]:
     if officer.agency is None or not is_archivist(officer, officer.agency):
         return []
     items: list[TodoItem] = []
-    for case in Case.objects.filter(agency=officer.agency, stage=Stage.ARCHIVING).order_by("opened_at"):
-        dossier = current_dossier(case)
+    waiting = list(Case.objects.filter(agency=officer.agency, stage=Stage.ARCHIVING).order_by("opened_at"))
+    dossiers = current_dossiers(waiting)
+    for case in waiting:
+        dossier = dossiers.get(case.pk)
         url = reverse("archive:case", args=[case.public_id])
         if dossier is None:
             items.append(TodoItem("archive", "待归档：尚未组卷", url, "去组卷", case.number))

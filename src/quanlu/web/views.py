@@ -130,6 +130,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     # Events and findings may quote marked records: shown as this reader may see them.
     view = content_view(officer, cases=[case])
     facts = gather(case)  # read once: the findings and every next step judge the same facts
+    asked_gate = request.GET.get("gate") if request.GET.get("gate") in ApprovalGate.values else ""
     return render(
         request,
         "web/case_detail.html",
@@ -145,7 +146,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "deadlines": [(d, d.level(now), d.status_label(now)) for d in case.deadlines.all()],
             "timeline": events_for(view, cs.case_timeline(case)),
             "party_form": f.PartyForm(),
-            "approval_form": f.ApprovalRequestForm(initial={"gate": _suggested_gate(case.stage)}),
+            # A finding's link names the gate it lacks (?gate=): the form opens on it.
+            "approval_form": f.ApprovalRequestForm(
+                initial={"gate": asked_gate or _suggested_gate(case.stage)}
+            ),
+            "asked_gate": asked_gate,
             "application_form": f.ApplicationEventForm()
             if case.initiation_mode == InitiationMode.ON_APPLICATION
             else None,

@@ -14,7 +14,7 @@ import pikepdf.pdfa
 import pytest
 from django.utils import timezone
 
-from quanlu.archive import eep, services
+from quanlu.archive import eep, sealing, services
 from quanlu.archive.dossier import missing, plan
 from quanlu.archive.models import ArchiveNumberSequence, Dossier, DossierStatus, ItemKind
 from quanlu.archive.tests import helpers as h
@@ -305,3 +305,29 @@ def test_an_uploaded_pdf_that_cannot_become_pdfa_is_refused_at_assembly(world):
     assert exc.value.code == "not_pdfa"
     assert "PDF/A" in exc.value.message
     assert not Dossier.objects.exists()
+
+
+def test_a_voided_draft_is_no_content_of_the_dossier_but_is_named_as_voided(world, client):
+    case = h.case_with_records(world, documents=1, media=False)
+    draft = make_document(case, "inquiry_transcript", h.staff(world))
+    records.document_void(actor=world.officer, document=draft, reason="误选文书类型，已重新制作")
+    case = h.to_archiving(world, case)
+    uid = str(draft.public_id)
+    assert uid not in {i.source_uid for i in plan(case)}
+    assert uid not in {m.subject for m in missing(case)}  # an unsigned voided draft blocks nothing
+    dossier = services.dossier_assemble(actor=world.archivist, case=case)
+    listed = {str(i.source_uid) for i in dossier.items.all()}
+    assert uid not in listed
+    kept = case.documents.filter(voiding__isnull=True)
+    assert listed >= {str(d.public_id) for d in kept}
+    (remark,) = [r for r in sealing.remarks(case, list(dossier.items.all())) if "已作废" in r]
+    assert "「询问笔录」" in remark
+    assert world.officer.full_name in remark
+    assert "误选文书类型，已重新制作" in remark
+    client.force_login(world.archivist)
+    page = client.get(f"/archive/cases/{case.public_id}/").content.decode()
+    section = page[page.index('id="voided"') :][:1500]
+    assert "已作废（不归入卷内，1）" in section
+    assert "误选文书类型，已重新制作" in section
+    index = page[page.index('id="index"') : page.index('id="voided"')]
+    assert f"/documents/{uid}/" not in index

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from quanlu.media.models import MediaRecord
-from quanlu.media.selectors import current_link, unexplained_gaps
+from quanlu.media.selectors import linked_to_document, unexplained_gaps
 
 register = template.Library()
 
@@ -30,13 +30,7 @@ def case_media_card(case: Any) -> dict[str, Any]:
 def document_media(context: Any, document: Any, writable: bool) -> dict[str, Any]:
     """A transcript's own photos and videos, and the picker that uploads more and links
     them to it (the records page needs no knowledge of media)."""
-    linked = []
-    for record in (
-        MediaRecord.objects.filter(links__document_uid=document.public_id).distinct().order_by("received_at")
-    ):
-        link = current_link(record)
-        if link is not None and link.document_uid == document.public_id:
-            linked.append(record)
+    linked = linked_to_document(document.public_id)
     return {
         "doc": document,
         "case": document.case,

@@ -237,9 +237,11 @@ def test_onsite_inspection_on_a_phone(transactional_db, live_server, output_dir,
         page.screenshot(path=str(out / "5-uploaded-and-linked.png"), full_page=True)
         states = page.locator(".attach-state").all_inner_texts()
         assert states == ["已上传并关联"] * 4, states
+        # The section's count follows the uploads without a reload.
+        page.wait_for_function("() => document.querySelector('.doc-media-count').textContent === '4'")
         page.reload()
         count.load()
-        assert "照片和音像（4）" in page.content()
+        assert page.inner_text(".doc-media-list h2") == "照片和音像（4）"
         page.screenshot(path=str(out / "6-transcript-complete.png"), full_page=True)
         assert not [e for e in errors if "Content Security Policy" in e], errors
         browser.close()

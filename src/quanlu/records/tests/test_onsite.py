@@ -17,11 +17,12 @@ from quanlu.org.models import Role
 from quanlu.org.services import api_token_create
 from quanlu.records import events, services
 from quanlu.records.catalogue import catalogue
-from quanlu.records.forms import from_approval
+from quanlu.records.forms import defaults, from_approval, from_case
 from quanlu.records.models import Signature, Voiding
 from quanlu.records.sample import handwriting_png, make_document, sample_fields
 from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.sample import Builder
 from quanlu.testing.factories import PASSWORD
 
 CODE = "inspection_transcript"
@@ -271,11 +272,112 @@ def test_approval_form_fills_itself_from_the_signed_chain(world, case):
     assert values["decided_on"] == timezone.localtime(approval.decided_at).date().isoformat()
     page = login(world.officer).get(f"/cases/{case.public_id}/documents/new/?type=initiation_approval")
     text = page.content.decode()
-    assert "已按本案的电子审批记录预填" in text
+    assert "和电子审批记录预填" in text
+    assert "以电子审批记录为准" in text
     assert "建议立案调查。" in text
     assert review.actor.full_name in text
     # The signed chain of the internal approval form: opinions and dates in their own boxes.
     assert from_approval(catalogue().get("internal_approval_form"), case) == {}  # no decision approval yet
+
+
+def test_person_blocks_fill_from_the_party(world, case):
+    party = case.parties.get()
+    site = from_case(catalogue().get(CODE), case)["site_person"]
+    assert site == {
+        "name": "刘建国",
+        "position": "某化工有限公司法定代表人（负责人）",
+        "address": party.address,
+    }
+    inquiry = from_case(catalogue().get("inquiry_transcript"), case)
+    assert inquiry["interviewee"] == site
+    assert inquiry["relation"] == "legal_representative"
+    person_case = world.open_case(cause="张某违法占地案")
+    cases.party_add(
+        actor=world.officer,
+        case=person_case,
+        kind="person",
+        name="张某",
+        id_type="resident_id",
+        id_number="130281198001010011",
+        address="遵化市某村",
+        phone="13800000000",
+    )
+    alone = from_case(catalogue().get("inquiry_transcript"), person_case)
+    assert alone["interviewee"] == {
+        "name": "张某",
+        "id_number": "130281198001010011",
+        "phone": "13800000000",
+        "address": "遵化市某村",
+    }
+    assert alone["relation"] == "party"
+    client = login(world.officer)
+    url = f"/cases/{case.public_id}/documents/new/?type={CODE}"
+    page = client.get(url).content.decode()
+    assert 'name="f_site_person__name" value="刘建国"' in page
+    assert "现场负责人已按本案已登记的当事人、已有文书预填" in page
+    assert party.id_number in page.split('class="muted party-detail"', 1)[1].split("</div>", 1)[0]
+    # The officer confirms or changes it: the typed value is what is kept.
+    values = defaults(catalogue().get(CODE), case, world.officer)
+    rights = next(f for f in catalogue().get(CODE).fields if f.key == "rights").rights_for(case.rulebook_id)
+    data = _form_post(
+        case,
+        f_officers=[o["officer"] for o in values["officers"]],
+        f_recorder=str(world.officer.public_id),
+        f_party=str(party.public_id),
+        f_site_person__name="王五",
+        f_site_person__position="车间主任",
+        **{f"f_rights__{r}__notified": "on" for r in rights},
+        **{f"f_rights__{r}__method": "oral" for r in rights},
+    )
+    for o in values["officers"]:
+        data[f"f_officers__shown_{o['officer']}"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    doc = case.documents.get(type_code=CODE)
+    kept = {k: v for k, v in doc.versions.get().fields["site_person"].items() if v}
+    assert kept == {"name": "王五", "position": "车间主任"}
+
+
+def test_approval_forms_take_facts_and_proposal_from_the_case_documents(world, staff, case):
+    final = make_document(case, "investigation_final_report", staff)
+    notice = make_document(case, "rights_notice", staff)
+    told, found = notice.versions.get().fields, final.versions.get().fields
+    form = catalogue().get("internal_approval_form")
+    values = from_case(form, case)
+    assert values == {
+        "facts": found["facts"],
+        "legal_basis": found["legal_basis"],
+        "discretion": found["factors"],
+        "proposed": told["proposed"],
+    }
+    services.document_void(actor=world.officer, document=notice, reason="告知书当事人写错")
+    assert from_case(form, case)["proposed"] == found["proposal"]  # a voided draft says nothing
+    decision = make_document(case, "enforcement_decision", staff)
+    closing = from_case(catalogue().get("closing_approval"), case)
+    assert closing["decision_number"] == decision.number
+    assert closing["decision_summary"] == decision.versions.get().fields["decision"]
+    # Prefilled, still the officer's to change.
+    client = login(world.officer)
+    url = f"/cases/{case.public_id}/documents/new/?type=internal_approval_form"
+    page = client.get(url).content.decode()
+    assert found["legal_basis"] in page
+    assert "违法事实及证据、处理依据、自由裁量权适用情况、承办机构拟作出决定已按本案" in page
+    data = {
+        "type": "internal_approval_form",
+        "f_party": str(case.parties.get().public_id),
+        **{f"f_{k}": v for k, v in from_case(form, case).items()},
+        "f_facts": "经查，当事人超标排放（已核对）。",
+        "f_handler_opinion": "建议处罚。",
+        "f_handler_date": "2026-11-20",
+        "f_reviewer_opinion": "同意。",
+        "f_reviewer_date": "2026-11-21",
+        "f_approver_opinion": "同意。",
+        "f_approver_date": "2026-11-22",
+    }
+    assert client.post(url, data).status_code == 302
+    kept = case.documents.get(type_code="internal_approval_form").versions.get().fields
+    assert kept["facts"] == "经查，当事人超标排放（已核对）。"
+    assert kept["legal_basis"] == found["legal_basis"]
 
 
 def test_a_rejected_approval_fills_nothing(world, case):
@@ -309,3 +411,16 @@ def test_void_through_the_api(world, case, draft):
     assert done.json()["voided"]["reason"] == "重复制作"
     listed = client.get(f"/api/v1/documents/{draft.public_id}", **bearer(world.officer)).json()
     assert listed["voided"]["voided_by"] == world.officer.full_name
+
+
+def test_the_transcripts_media_list_is_fetched_again_after_an_upload(world, staff, case, draft):
+    url = f"/media/documents/{draft.public_id}/"
+    client = login(world.officer)
+    page = client.get(f"/documents/{draft.public_id}/").content.decode()
+    assert f'data-refresh="{url}"' in page
+    assert '照片和音像（<span class="doc-media-count">0</span>）' in client.get(url).content.decode()
+    record = Builder(case=case, staff=staff, keeper=world.keeper).film(draft)
+    fragment = client.get(url).content.decode()
+    assert '照片和音像（<span class="doc-media-count">1</span>）' in fragment
+    assert f"/media/{record.public_id}/" in fragment
+    assert login(world.outsider).get(url).status_code == 404

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from quanlu.rulebooks.evaluator import evaluate
-from quanlu.rulebooks.providers import gather, providers
+from quanlu.rulebooks.providers import gather, gather_many, providers
 from quanlu.rulebooks.tests.walk import Walk
 from quanlu.testing import factories as f
 
@@ -41,3 +41,21 @@ def test_a_judgement_reads_each_table_once_however_many_documents(db):
     with CaptureQueriesContext(connection) as ctx:
         evaluate(facts)
     assert ctx.captured_queries == []
+
+
+def test_many_cases_gathered_at_once_are_each_case_gathered_alone(db):
+    walk = Walk(f.world(f.R002))
+    walk.make("inspection_transcript", officers=walk.officers(walk.w.officer, walk.w.officer2))
+    walk.b.film(None)
+    other = walk.w.open_case(cause="另一案")
+    cases = [walk.case, other]
+    together = gather_many(cases)
+    assert together == {c.pk: gather(c) for c in cases}
+    assert len(together[walk.case.pk].documents) == 1
+    assert together[other.pk].documents == ()
+    with CaptureQueriesContext(connection) as ctx:
+        gather_many(cases)
+    third = walk.w.open_case(cause="第三案")
+    with CaptureQueriesContext(connection) as more:
+        gather_many([*cases, third])
+    assert len(more.captured_queries) == len(ctx.captured_queries)

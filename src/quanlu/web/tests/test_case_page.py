@@ -80,7 +80,10 @@ def test_the_compliance_card_counts_what_it_lists_without_internal_ids(world):
     assert shown, text
     unmet = [i for i in card.items if i.startswith(("阻断", "提示"))]
     assert int(shown.group(1)) == len(unmet) >= 1
-    assert any("#approvals" in a for a in re.findall(r'<a class="fix" href="([^"]+)"', html))
+    # The missing approval leads to the request form, open on its gate.
+    assert any(
+        "?gate=initiation#approval-request" in a for a in re.findall(r'<a class="fix" href="([^"]+)"', html)
+    )
     assert len(set(card.items)) == len(card.items)  # no sentence twice
     assert "依据 《" in text
     assert 'title="规则 ' in html  # the rule id kept for whoever hovers

@@ -6,11 +6,14 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quanlu.cases import services
 from quanlu.cases.models import Stage
+from quanlu.org.models import Officer
 from quanlu.org.services import api_token_create
 from quanlu.records.sample import Staff, make_document
 from quanlu.supervision.services import deadlines_sweep
@@ -153,3 +156,39 @@ def test_the_api_gives_the_same_list(world):
     _, other = api_token_create(actor=world.outsider, officer=world.outsider, label="t")
     assert Client().get("/api/v1/todo", HTTP_AUTHORIZATION=f"Bearer {other}").json() == []
     assert Client().get("/api/v1/todo").status_code == 401
+
+
+def _busy_case(world, staff):
+    """A case with a transcript waiting for two officers' signatures, an approval
+    waiting for review and the findings of a case just opened."""
+    case = world.open_case()
+    make_document(case, "inquiry_transcript", staff)
+    world.request(case, "initiation")
+    return case
+
+
+def _queries(officer):
+    fresh = Officer.objects.get(pk=officer.pk)  # no roles cached from an earlier call
+    with CaptureQueriesContext(connection) as ctx:
+        todo_for(fresh)
+    return len(ctx)
+
+
+def test_the_todo_list_costs_as_many_queries_for_four_cases_as_for_one(world, django_assert_max_num_queries):
+    staff = Staff(world.officer, world.officer2, world.reviewer, world.legal, world.approver)
+    _busy_case(world, staff)
+    personas = (world.officer, world.officer2, world.reviewer, world.archivist, world.approver)
+    once = {p.pk: _queries(p) for p in personas}
+    for _ in range(3):
+        _busy_case(world, staff)
+    for persona in personas:
+        fresh = Officer.objects.get(pk=persona.pk)
+        with django_assert_max_num_queries(once[persona.pk]):
+            todo_for(fresh)
+    # The list did grow with the cases: the count stayed put for the same work times four.
+    assert len(items(world.officer, "sign")) == 4
+    assert len(items(world.officer2, "sign")) == 4
+    assert len(items(world.reviewer, "approve")) == 4
+    assert {i.case_number for i in items(world.officer, "supplement")} == set(
+        world.officer.lead_cases.values_list("number", flat=True)
+    )

@@ -23,6 +23,21 @@
     return { li: li, bar: bar, state: state };
   }
 
+  // The section's list and count, fetched again once a record is linked to the
+  // transcript, so they are right without reloading the page.
+  function refresh(box) {
+    var list = box.closest(".doc-media").querySelector(".doc-media-list");
+    if (!list) return;
+    fetch(list.dataset.refresh, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".doc-media-list");
+      var now = box.closest(".doc-media").querySelector(".doc-media-list");
+      if (fresh && now) now.replaceWith(fresh);
+    }).catch(function () { /* the list stays as it was; a reload shows it */ });
+  }
+
   function link(box, record, ui) {
     var body = new URLSearchParams();
     body.set("document_uid", box.dataset.document);
@@ -35,6 +50,7 @@
         if (!r.ok) throw new Error(j.message || "关联失败");
         ui.state.textContent = "已上传并关联";
         ui.li.classList.add("done");
+        refresh(box);
       });
     }).catch(function (e) {
       ui.state.textContent = "已上传，关联失败：" + e.message;
