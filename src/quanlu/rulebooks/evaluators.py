@@ -14,7 +14,7 @@ from django.utils import timezone
 from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, deadline_outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule, parse_duration
-from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, STAGES
+from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, NO_LIMIT_SUBJECTS, STAGES
 
 SUPPLEMENTARY_APPROVAL = "supplementary_approval"
 ARCHIVE = "archive"
@@ -110,6 +110,12 @@ def archive_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     if spec is None:
         return Outcome.not_applicable("执法行为尚未终结。")
     return deadline_outcome(spec, now, satisfy="将文字和音像记录形成案卷并归档。")
+
+
+@evaluates("no_time_limit")
+def no_time_limit(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    label = NO_LIMIT_SUBJECTS[rule.params["subject"]][1]
+    return Outcome.not_applicable(f"本规定未对{label}设定时限：不计期限，也不要求说明逾期原因。")
 
 
 @evaluates("case_fields_required")

@@ -29,6 +29,7 @@ from quanlu.rulebooks.terms import (
     EXEMPTION_POLICIES,
     GATES,
     MODES,
+    NO_LIMIT_SUBJECTS,
     PROCEDURES,
     RECTIFICATION_ISSUERS,
     RIGHTS,
@@ -118,7 +119,8 @@ def _check_where(where: Any, types: list[str]) -> None:
 
 def _check_select(params: dict[str, Any]) -> list[str]:
     """Which documents a rule judges: ``documents`` (types), or ``select`` by the
-    catalogue's flags (stages, categories, party_record). Returns the types named."""
+    catalogue's flags (stages, categories, party_record), less the types in ``except``
+    (those another article governs). Returns the types named."""
     if ("documents" in params) == ("select" in params):
         raise ValueError("give either documents or select")
     if "documents" in params:
@@ -127,7 +129,9 @@ def _check_select(params: dict[str, Any]) -> list[str]:
         select = params["select"]
         if not isinstance(select, dict) or not select:
             raise ValueError("select must be a mapping of stages, categories, party_record")
-        _only(select, ("stages", "categories", "party_record"))
+        _only(select, ("stages", "categories", "party_record", "except"))
+        if "except" in select:
+            _doc_types(select["except"], "select.except")
         for key, allowed in (("stages", set(DOC_STAGES)), ("categories", catalogue().categories)):
             for value in select.get(key, []) or []:
                 if value not in allowed:
@@ -442,6 +446,15 @@ def _av_upload_deadline(params: dict[str, Any]) -> None:
         raise ValueError(
             f"unknown reason(s) {', '.join(map(str, bad))} (known: {', '.join(AV_DELAY_REASONS)})"
         )
+
+
+@rule_kind("no_time_limit")
+def _no_time_limit(params: dict[str, Any]) -> None:
+    """The regulation sets no time limit for ``subject`` (the article that governs it
+    is cited): no deadline is made, and no reason for lateness is asked."""
+    _only(params, ("subject",))
+    if params.get("subject") not in NO_LIMIT_SUBJECTS:
+        raise ValueError(f"subject must be one of {', '.join(NO_LIMIT_SUBJECTS)}")
 
 
 @rule_kind("av_required")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from quanlu.blobs.models import Blob
 from quanlu.blobs.store import get_store
-from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.devices import services as devices
 from quanlu.ledger.models import Event
 from quanlu.media import samples, services
@@ -213,13 +213,22 @@ def test_remote_work_uploads_within_24_hours_of_return_where_the_rulebook_allows
     )
     assert late.upload_overdue
     # 004 lists no 水上 case; 001 does.
-    with pytest.raises(InvalidInput, match="未规定「水上执法」"):
+    with pytest.raises(Refused, match="未规定「水上执法」") as refused:
         ingest(world, video(ago(hours=2)), delay_reason="on_water", returned_at=ago(hours=1).isoformat())
+    (finding,) = refused.value.findings
+    assert (finding.rule, finding.article, finding.field) == (
+        "av.upload_24h",
+        "004_b4c2f06b7eb1ab1e.txt 第二十五条第三款",
+        "delay_reason",
+    )
+    assert finding.quote.startswith("音像记录制作完成后，行政执法人员不得自行保管")
+    assert "连续工作" in finding.satisfy
+    assert refused.value.status == 422
 
 
 def test_the_exception_is_refused_where_the_rulebook_has_none_and_002_has_no_deadline(db):
     w000 = factories.world(factories.R000)
-    with pytest.raises(InvalidInput, match="第二十六条第三款未规定"):
+    with pytest.raises(Refused, match="第二十六条第三款未规定") as refused:
         ingest(
             w000,
             video(ago(hours=2)),
@@ -231,10 +240,19 @@ def test_the_exception_is_refused_where_the_rulebook_has_none_and_002_has_no_dea
         w001, video(ago(hours=50)), delay_reason="on_water", returned_at=ago(hours=3).isoformat()
     )
     assert not record.upload_overdue
+    assert refused.value.findings[0].rule == "av.upload_24h"
+    assert refused.value.findings[0].satisfy == "在记录完成后24小时内上传。"
     w002 = factories.world(factories.R002)
     record, _ = ingest(w002, video(ago(hours=72)))
     assert (record.upload_due_at, record.upload_overdue, record.upload_rule) == (None, False, "")
     assert not Deadline.objects.filter(case=record.case).exists()
+    # 002 sets no time (its no_time_limit entry cites 第三十条): a stated circumstance of
+    # late storage is neither demanded nor refused, and no lateness is flagged.
+    late, _ = ingest(
+        w002, video(ago(hours=72)), delay_reason="on_water", returned_at=ago(hours=1).isoformat()
+    )
+    assert (late.upload_due_at, late.upload_overdue, late.delay_reason) == (None, False, "on_water")
+    assert "upload_overdue" not in late.flag_codes
 
 
 def test_no_capture_time_means_no_deadline_and_a_flag(world):
