@@ -39,6 +39,17 @@ def approval_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     )
 
 
+@evaluates("approval_chain")
+def approval_chain(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # The order and the three signers are enforced as each step is signed
+    # (cases.services.approvals refuses a step out of turn citing this rule): a granted
+    # approval went through them.
+    label = GATES[rule.params["gate"]]
+    if any(a.gate == rule.params["gate"] and a.status == "granted" for a in facts.approvals):
+        return Outcome.met(f"{label}已依次经承办人、审核人、批准人签署。")
+    return Outcome.not_applicable(f"尚无已批准的{label}；各环节签署时依次检查。")
+
+
 @evaluates("legal_review_required")
 def legal_review_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     gate = rule.params["gate"]

@@ -180,6 +180,17 @@ def _approval_required(params: dict[str, Any]) -> None:
     _check_when(params.get("when"))
 
 
+@rule_kind("approval_chain")
+def _approval_chain(params: dict[str, Any]) -> None:
+    """The regulation orders the approval at ``gate``: 承办人 proposes, 审核人 reviews,
+    批准人 approves, each a different person. Enforced as each step is signed
+    (cases.services.approvals): a step out of turn or a second step by the same person
+    is refused citing this rule."""
+    _only(params, ("gate",))
+    if params.get("gate") not in GATES:
+        raise ValueError(f"gate must be one of {tuple(GATES)}")
+
+
 @rule_kind("legal_review_required")
 def _legal_review_required(params: dict[str, Any]) -> None:
     """An approval at ``gate`` must pass legal review (法制审核) before the approver."""

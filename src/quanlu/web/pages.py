@@ -130,7 +130,7 @@ def attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]
             messages.error(request, exc.message)
         for d in exc.details:
             if d.get("article"):
-                messages.warning(request, f"依据：{_label(d)}「{d.get('quote', '')}」")
+                messages.warning(request, f"依据：{_label(d)}「{d.get('quote', '')}」{_satisfy(d)}")
         return None
 
 
@@ -138,7 +138,12 @@ def _finding_line(detail: dict[str, Any]) -> str:
     message = str(detail.get("message") or "")
     if not detail.get("article"):
         return message
-    return f"{message}（依据：{_label(detail)}「{detail.get('quote', '')}」）"
+    return f"{message}（依据：{_label(detail)}「{detail.get('quote', '')}」）{_satisfy(detail)}"
+
+
+def _satisfy(detail: dict[str, Any]) -> str:
+    satisfy = str(detail.get("satisfy") or "")
+    return f"应当：{satisfy}" if satisfy else ""
 
 
 def _label(detail: dict[str, Any]) -> str:

@@ -335,7 +335,8 @@ def test_gaps_between_consecutive_clips_of_one_device_in_one_activity(world, set
     assert Event.objects.filter(type="media:gap:closed").count() == 1
 
 
-def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(world):
+def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(db):
+    world = factories.world(factories.R001)
     case = world.open_case()
     device = device_for(world)
     t = ago(hours=3)
@@ -363,7 +364,7 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
         )
     sign = services.Signer
     statement = "现场执法结束后说明：因当事人阻挠无法继续录像。"
-    with pytest.raises(InvalidInput, match="2名以上"):
+    with pytest.raises(Refused, match="应由2名以上执法人员签字") as short:
         services.interruption_record(
             actor=world.officer,
             case=case,
@@ -374,6 +375,14 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
             statement=statement,
             signers=[sign(world.officer, factories.PASSWORD)],
         )
+    (finding,) = short.value.findings
+    assert (finding.rule, finding.article, finding.field) == (
+        "av.gaps_explained",
+        "001_985a08834cda7543.txt 第二十二条",
+        "signers",
+    )
+    assert "并由两名以上执法人员签字" in finding.quote
+    assert short.value.as_dict()["details"][0]["satisfy"].startswith("由2名以上")
     with pytest.raises(InvalidInput, match="密码不正确"):
         services.interruption_record(
             actor=world.officer,

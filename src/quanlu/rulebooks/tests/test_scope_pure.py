@@ -15,6 +15,7 @@ import pytest
 from quanlu.rulebooks.facts import Document, Facts, Refusal
 from quanlu.rulebooks.judgement import JUDGES, Status
 from quanlu.rulebooks.loader import Rule, all_rulebooks
+from quanlu.rulebooks.obligations import in_scope
 from quanlu.rulebooks.providers import catalogue
 from quanlu.rulebooks.tests.purefacts import NOW, ago, case
 
@@ -40,20 +41,6 @@ def _fields_for(where: Any) -> dict[str, Any]:
         elif cond.get("present"):
             out[cond["field"]] = "x"
     return out
-
-
-def _in_scope(rule: Rule, code: str) -> bool:
-    p = rule.params
-    if "documents" in p:
-        return code in p["documents"]
-    select = p["select"]
-    t = catalogue().types[code]
-    return (
-        ("stages" not in select or t.stage in select["stages"])
-        and ("categories" not in select or t.category in select["categories"])
-        and ("party_record" not in select or t.party_record == select["party_record"])
-        and code not in select.get("except", ())
-    )
 
 
 def _broken(code: str, rule: Rule) -> Facts:
@@ -83,10 +70,10 @@ def _cases() -> list[Any]:
             if r.kind not in DOCUMENT_KINDS:
                 continue
             codes = sorted(catalogue().types)
-            inside = [c for c in codes if _in_scope(r, c)]
+            inside = [c for c in codes if in_scope(r, c)]
             # The likeliest confusion: a kind of the same stage as the rule's own kinds.
             stages = {catalogue().types[c].stage for c in inside}
-            outside = [c for c in codes if not _in_scope(r, c)]
+            outside = [c for c in codes if not in_scope(r, c)]
             near = [c for c in outside if catalogue().types[c].stage in stages] or outside
             out.append(pytest.param(r, inside[0], near[0], id=f"{book_id[:3]}-{r.id}"))
     return out
@@ -108,7 +95,7 @@ def _judged_by(book_id: str, code: str) -> dict[str, str]:
     book = all_rulebooks()[book_id][-1]
     found = {}
     for r in book.rules:
-        broken = r.kind in DOCUMENT_KINDS and _in_scope(r, code)
+        broken = r.kind in DOCUMENT_KINDS and in_scope(r, code)
         if broken and JUDGES[r.kind](r, _broken(code, r), NOW).status == Status.UNMET:
             found[r.id] = r.citation.article
     return found
