@@ -122,7 +122,8 @@ def attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]
             form.add_error(None, exc.message)
         elif isinstance(exc, Refused) and exc.findings:
             # A list, one finding a line with its article, not one sentence joined by "；".
-            messages.error(request, exc.headline)
+            if [f.message for f in exc.findings] != [exc.headline]:  # else the one finding says it
+                messages.error(request, exc.headline)
             for line in dict.fromkeys(_finding_line(f.as_dict()) for f in exc.findings):
                 messages.error(request, line)
             return None

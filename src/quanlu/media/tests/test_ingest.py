@@ -424,6 +424,24 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
         )
 
 
+def test_one_officer_signs_a_written_interruption_statement_where_the_text_is_silent(world):
+    # 004 has no article on interrupted recording: nothing asks two signers (001 does).
+    assert services.written_signers(world.open_case()) == (1, [])
+    case = world.open_case()
+    _, after = clips(world, case, device_for(world), [ago(hours=3), ago(hours=2)])
+    written = services.interruption_record(
+        actor=world.officer,
+        case=case,
+        last_record=after,
+        reason="human_obstruction",
+        detail="阻挠",
+        form="written",
+        statement="当事人阻挠，无法继续录像。",
+        signers=[services.Signer(world.officer, factories.PASSWORD)],
+    )
+    assert written.signatures.count() == 1
+
+
 def test_relinking_a_clip_moves_it_between_activities_and_recomputes_gaps(world):
     case = world.open_case()
     device = device_for(world)

@@ -107,3 +107,32 @@ def test_an_approver_before_the_reviewer_is_told_the_article_on_the_page_and_ove
         f"{f.R004}.txt",
     )
     assert detail["satisfy"] == "待审核人审核后，再由批准人签署。"
+
+
+def test_a_written_interruption_statement_with_one_signer_shows_001_article_22(db, settings):
+    from quanlu.media.models import Gap
+    from quanlu.media.tests.test_ingest import ago, clips, device_for
+
+    settings.QUANLU_AV_GAP_SECONDS = 10
+    w = f.world(f.R001)
+    case = w.open_case()
+    clips(w, case, device_for(w), [ago(hours=3), ago(hours=2)])
+    gap = Gap.objects.get(case=case)
+    client = Client()
+    assert client.login(username=w.officer.username, password=PASSWORD)
+    response = client.post(
+        f"/media/gaps/{gap.public_id}/",
+        {
+            "reason": "human_obstruction",
+            "detail": "当事人阻挠",
+            "form": "written",
+            "statement": "无法继续录像。",
+            "signer1": str(w.officer.public_id),
+            "password1": PASSWORD,
+        },
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "无法继续记录的书面说明应由2名以上执法人员签字，现有1名。" in page
+    assert "第二十二条" in page
+    assert "应当：由2名以上本机关持有效执法证件的执法人员在书面说明上签字。" in page
