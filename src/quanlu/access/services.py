@@ -34,6 +34,7 @@ from quanlu.ledger.services import record_event
 from quanlu.media.models import MediaRecord
 from quanlu.org.models import Officer, Role
 from quanlu.records.models import Document
+from quanlu.rulebooks.obligations import refusal
 
 # Who may mark a record of a case: its officers, handler, reviewer, agency head.
 MARKERS = (Role.OFFICER, Role.HANDLER, Role.REVIEWER, Role.APPROVER)
@@ -235,7 +236,18 @@ def copy_request_register(
     modes = rule.params.get("modes", ["copy"]) if rule else ["copy"]
     if mode not in modes:
         label = CopyMode(mode).label if mode in CopyMode.values else mode
-        raise InvalidInput(f"适用的规定没有当事人申请{label}的程序。", field_name="mode")
+        message = f"适用的规定没有当事人申请{label}的程序。"
+        if rule is None:
+            raise InvalidInput(message, field_name="mode")
+        allowed = "、".join(CopyMode(m).label for m in modes)
+        raise refusal(
+            [rule],
+            message,
+            satisfy=f"按规定申请{allowed}。",
+            code="mode_not_provided",
+            field="mode",
+            status=422,
+        )
     if not items:
         raise InvalidInput("请选择申请复制的记录。", field_name="items")
     if any(item.case_id != case.pk for item in items):
@@ -288,8 +300,17 @@ def _decision_basis(request: CopyRequest, basis: str) -> str:
     # (001): the agency head decides, and must say under which provision.
     basis = clean_text(basis, label="依据", field="basis", max_length=500, required=False)
     if not basis:
-        where = f"；{rule.citation.label()}规定依据{rule.params['handled_under']}办理" if rule else ""
-        raise InvalidInput(f"适用的规定未指明由谁同意{where}，请写明决定依据。", field_name="basis")
+        if rule is None:
+            raise InvalidInput("适用的规定未指明由谁同意，请写明决定依据。", field_name="basis")
+        under = rule.params["handled_under"]
+        raise refusal(
+            [rule],
+            f"适用的规定未指明由谁同意，规定依据{under}办理：请写明决定依据。",
+            satisfy=f"写明依{under}的哪一条款作出决定。",
+            code="basis_required",
+            field="basis",
+            status=422,
+        )
     return basis
 
 

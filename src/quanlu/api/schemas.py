@@ -238,6 +238,8 @@ class ErrorDetailOut(AsGiven):
     rulebook: str | None = None
     article: str | None = None
     quote: str | None = None
+    source: str | None = Field(default=None, description="规定文件名")
+    satisfy: str | None = Field(default=None, description="如何满足该规定")
 
 
 class ErrorOut(Schema):

@@ -22,15 +22,23 @@ class Finding:
     rulebook: str = ""
     article: str = ""
     quote: str = ""
+    source: str = ""  # the regulation's file
+    satisfy: str = ""  # what would satisfy the rule, for the user
+    field: str = ""  # the input field the refusal is about, when a form's
 
     def as_dict(self) -> dict[str, str]:
-        return {
+        body = {
             "rule": self.rule,
             "message": self.message,
             "rulebook": self.rulebook,
             "article": self.article,
             "quote": self.quote,
         }
+        # Only what is known: a finding of a rule always has its source and what satisfies it.
+        body.update({k: v for k, v in (("source", self.source), ("satisfy", self.satisfy)) if v})
+        if self.field:
+            body["field"] = self.field
+        return body
 
 
 @dataclass
@@ -76,9 +84,16 @@ class Refused(DomainError):
     """A legal or procedural rule refuses the action; findings cite the articles."""
 
     def __init__(
-        self, message: str, findings: list[Finding], *, code: str = "refused", headline: str = ""
+        self,
+        message: str,
+        findings: list[Finding],
+        *,
+        code: str = "refused",
+        headline: str = "",
+        status: int = 409,
     ) -> None:
-        super().__init__(message=message, code=code, status=409, details=[f.as_dict() for f in findings])
+        # 422 where what was entered is what the rule refuses (a form field it names).
+        super().__init__(message=message, code=code, status=status, details=[f.as_dict() for f in findings])
         self.findings = findings
         # What a page shows above the list of findings (the message repeats them inline).
         self.headline = headline or message

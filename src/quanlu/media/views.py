@@ -225,6 +225,7 @@ def gap_explain(request: HttpRequest, gap_id: str) -> HttpResponse:
     gap = or_404(lambda: ms.gap_get_for(officer, gap_id))
     colleagues = Officer.objects.filter(agency=gap.case.agency, is_active=True).exclude(certificate_no="")
     form = InterruptionForm(request.POST or None, initial={"form": ExplanationForm.SPOKEN})
+    signers_needed, signers_rules = services.written_signers(gap.case)
     if request.method == "POST" and form.is_valid():
         signers = []
         for i in (1, 2, 3):
@@ -257,7 +258,14 @@ def gap_explain(request: HttpRequest, gap_id: str) -> HttpResponse:
     return render(
         request,
         "media/gap_explain.html",
-        {"gap": gap, "form": form, "colleagues": colleagues, "writable": cs.can_write(officer, gap.case)},
+        {
+            "gap": gap,
+            "form": form,
+            "colleagues": colleagues,
+            "writable": cs.can_write(officer, gap.case),
+            "signers": signers_needed,
+            "signers_rules": signers_rules,
+        },
         status=422 if form.errors else 200,
     )
 

@@ -24,6 +24,8 @@ from quanlu.core.errors import InvalidInput
 from quanlu.core.validation import hidden_characters, parse_uuid
 from quanlu.org.models import Officer
 from quanlu.records.catalogue import NOTICE_METHODS, RIGHTS, DocType, FieldSpec
+from quanlu.rulebooks.evaluator import rulebook_for
+from quanlu.rulebooks.obligations import field_rules, refusal
 
 TEXT_MAX = 500
 LONG_TEXT_MAX = 20000
@@ -396,7 +398,7 @@ def clean_fields(
             continue  # a field that does not apply is not kept, whatever was typed
         if value is None:
             if spec.required:
-                raise InvalidInput(f"「{spec.label}」为必填项。", field_name=spec.key)
+                _refuse_missing(doc_type, spec, values, ctx)
             continue
         if (
             spec.type in ("officers", "items", "turns", "persons", "multi_choice")
@@ -406,6 +408,24 @@ def clean_fields(
         out[spec.key] = value
     _check_times(doc_type, out)
     return out
+
+
+def _refuse_missing(doc_type: DocType, spec: FieldSpec, values: dict[str, Any], ctx: Context) -> None:
+    """A required field left empty: where a rule of the case's rulebook asks the field
+    (001 第十五条: each opinion of the internal approval dated), the refusal is that
+    rule's finding, with its article; otherwise the catalogue's own form error."""
+    message = f"「{spec.label}」为必填项。"
+    rules = field_rules(rulebook_for(ctx.case), doc_type.code, spec.key, values)
+    if rules:
+        raise refusal(
+            rules,
+            f"「{spec.label}」为必填项：《{doc_type.title}》应当载明。",
+            satisfy=f"填写「{spec.label}」。",
+            code="field_required",
+            field=spec.key,
+            status=422,
+        )
+    raise InvalidInput(message, field_name=spec.key)
 
 
 def _check_times(doc_type: DocType, values: dict[str, Any]) -> None:

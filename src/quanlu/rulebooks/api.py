@@ -27,7 +27,9 @@ class ExemptionIn(Schema):
     kind: str
     activity: str
     document: str
-    reason: str
+    # Asked only for other means of recording (其他方式); no regulation asks the reason
+    # for "不适宜音像记录" as text (004 asks it in writing: written_reason).
+    reason: str = ""
     written_reason: str | None = None
     client_token: uuid.UUID | None = None
 

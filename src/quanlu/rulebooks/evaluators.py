@@ -15,7 +15,14 @@ from django.utils import timezone
 from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, deadline_outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule, parse_duration
-from quanlu.rulebooks.terms import APPLICATION_EVENTS, CASE_FIELDS, GATES, SIMPLIFIED_MOVES, STAGES
+from quanlu.rulebooks.terms import (
+    APPLICATION_EVENTS,
+    CASE_FIELDS,
+    GATES,
+    NO_LIMIT_SUBJECTS,
+    SIMPLIFIED_MOVES,
+    STAGES,
+)
 
 SUPPLEMENTARY_APPROVAL = "supplementary_approval"
 ARCHIVE = "archive"
@@ -38,6 +45,17 @@ def approval_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     return Outcome.unmet(
         message, satisfy=f"提请{label}，经审核、批准后方可进入「{STAGES[rule.params['stage']]}」。"
     )
+
+
+@evaluates("approval_chain")
+def approval_chain(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    # The order and the three signers are enforced as each step is signed
+    # (cases.services.approvals refuses a step out of turn citing this rule): a granted
+    # approval went through them.
+    label = GATES[rule.params["gate"]]
+    if any(a.gate == rule.params["gate"] and a.status == "granted" for a in facts.approvals):
+        return Outcome.met(f"{label}已依次经承办人、审核人、批准人签署。")
+    return Outcome.not_applicable(f"尚无已批准的{label}；各环节签署时依次检查。")
 
 
 @evaluates("legal_review_required")
@@ -126,6 +144,12 @@ def archive_deadline(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
         return Outcome.not_applicable("执法行为尚未终结（未记录终结日期）。")
     outcome = deadline_outcome(spec, now, satisfy="将文字和音像记录形成案卷并归档。")
     return dataclasses.replace(outcome, message=f"自{spec.anchor}起算：{outcome.message}")
+
+
+@evaluates("no_time_limit")
+def no_time_limit(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
+    label = NO_LIMIT_SUBJECTS[rule.params["subject"]][1]
+    return Outcome.not_applicable(f"本规定未对{label}设定时限：不计期限，也不要求说明逾期原因。")
 
 
 @evaluates("case_fields_required")

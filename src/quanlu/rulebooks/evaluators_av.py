@@ -39,8 +39,12 @@ def _exempted(rule: Rule, facts: Facts, d: Document) -> tuple[bool, str]:
             if not written.complete:
                 why_not = f"{written.label}尚未签署完毕"
                 continue
-            return True, f"不适宜音像记录，原因已书面记录（{written.label}）：{e.reason}"
-        return True, f"已记录不适宜音像记录的原因：{e.reason}"
+            return True, f"不适宜音像记录，原因已书面记录（{written.label}）" + (
+                f"：{e.reason}" if e.reason else ""
+            )
+        return True, "已记录不适宜音像记录" + (
+            f"，原因：{e.reason}" if e.reason else "（规定未要求说明原因）"
+        )
     return False, why_not
 
 

@@ -409,6 +409,7 @@ class Facts:
                 if ("stages" not in select or d.type.stage in select["stages"])
                 and ("categories" not in select or d.type.category in select["categories"])
                 and ("party_record" not in select or d.type.party_record == select["party_record"])
+                and d.type.code not in select.get("except", ())
             ]
         where = params.get("where")
         if where is None:

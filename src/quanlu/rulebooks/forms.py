@@ -14,7 +14,14 @@ class ExemptionForm(forms.Form):
     kind = forms.ChoiceField(label="除外情形", choices=ExemptionKind.choices)
     activity = forms.ChoiceField(label="执法环节", choices=list(AV_ACTIVITIES.items()))
     document = forms.ChoiceField(label="对应文字记录（该环节的笔录、回证等）")
-    reason = forms.CharField(label="原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    # Optional: only the means used instead (其他方式) must be said; a regulation that asks
+    # the reason asks it in writing (the 原因说明 below).
+    reason = forms.CharField(
+        label="原因或其他记录方式（以其他方式记录的须填写）",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     written_reason = forms.ChoiceField(
         label="书面原因说明（规定要求书面记录原因的，先制作《不适宜音像记录原因说明》）", required=False
     )

@@ -80,7 +80,7 @@ class RuleResult:
         return self.outcome.status == Status.UNMET and self.rule.severity == "block"
 
     def finding(self) -> Finding:
-        return self.rule.finding(self.outcome.message)
+        return self.rule.finding(self.outcome.message, satisfy=self.outcome.satisfy)
 
     def as_dict(self) -> dict[str, Any]:
         return {

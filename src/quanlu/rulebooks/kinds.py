@@ -30,6 +30,7 @@ from quanlu.rulebooks.terms import (
     GATES,
     MEDIA_KINDS,
     MODES,
+    NO_LIMIT_SUBJECTS,
     PROCEDURES,
     RECTIFICATION_ISSUERS,
     RIGHTS,
@@ -120,7 +121,8 @@ def _check_where(where: Any, types: list[str]) -> None:
 
 def _check_select(params: dict[str, Any]) -> list[str]:
     """Which documents a rule judges: ``documents`` (types), or ``select`` by the
-    catalogue's flags (stages, categories, party_record). Returns the types named."""
+    catalogue's flags (stages, categories, party_record), less the types in ``except``
+    (those another article governs). Returns the types named."""
     if ("documents" in params) == ("select" in params):
         raise ValueError("give either documents or select")
     if "documents" in params:
@@ -129,7 +131,9 @@ def _check_select(params: dict[str, Any]) -> list[str]:
         select = params["select"]
         if not isinstance(select, dict) or not select:
             raise ValueError("select must be a mapping of stages, categories, party_record")
-        _only(select, ("stages", "categories", "party_record"))
+        _only(select, ("stages", "categories", "party_record", "except"))
+        if "except" in select:
+            _doc_types(select["except"], "select.except")
         for key, allowed in (("stages", set(DOC_STAGES)), ("categories", catalogue().categories)):
             for value in select.get(key, []) or []:
                 if value not in allowed:
@@ -176,6 +180,17 @@ def _approval_required(params: dict[str, Any]) -> None:
     if params.get("gate") not in GATES:
         raise ValueError(f"gate must be one of {tuple(GATES)}")
     _check_when(params.get("when"))
+
+
+@rule_kind("approval_chain")
+def _approval_chain(params: dict[str, Any]) -> None:
+    """The regulation orders the approval at ``gate``: 承办人 proposes, 审核人 reviews,
+    批准人 approves, each a different person. Enforced as each step is signed
+    (cases.services.approvals): a step out of turn or a second step by the same person
+    is refused citing this rule."""
+    _only(params, ("gate",))
+    if params.get("gate") not in GATES:
+        raise ValueError(f"gate must be one of {tuple(GATES)}")
 
 
 @rule_kind("legal_review_required")
@@ -480,6 +495,15 @@ def _av_upload_deadline(params: dict[str, Any]) -> None:
         raise ValueError(
             f"unknown reason(s) {', '.join(map(str, bad))} (known: {', '.join(AV_DELAY_REASONS)})"
         )
+
+
+@rule_kind("no_time_limit")
+def _no_time_limit(params: dict[str, Any]) -> None:
+    """The regulation sets no time limit for ``subject`` (the article that governs it
+    is cited): no deadline is made, and no reason for lateness is asked."""
+    _only(params, ("subject",))
+    if params.get("subject") not in NO_LIMIT_SUBJECTS:
+        raise ValueError(f"subject must be one of {', '.join(NO_LIMIT_SUBJECTS)}")
 
 
 @rule_kind("av_required")

@@ -22,6 +22,7 @@ from quanlu.core.errors import Finding
 from quanlu.rulebooks import kinds as _kinds  # noqa: F401  (registers the rule kinds' validators)
 from quanlu.rulebooks.params import KINDS, known_kinds
 from quanlu.rulebooks.params import parse_duration as parse_duration
+from quanlu.rulebooks.terms import NO_LIMIT_SUBJECTS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -56,14 +57,20 @@ class Rule:
     citation: Citation
     rulebook_id: str
 
-    def finding(self, message: str, *, rule_id: str | None = None) -> Finding:
-        """A finding of this rule, citing its article in the regulation's own words."""
+    def finding(
+        self, message: str, *, rule_id: str | None = None, satisfy: str = "", field: str = ""
+    ) -> Finding:
+        """A finding of this rule, citing its article in the regulation's own words, and
+        what would satisfy it (and the form field it is about, for a refused form)."""
         return Finding(
             rule=rule_id or self.id,
             message=message,
             rulebook=self.rulebook_id,
             article=self.citation.label(),
             quote=self.citation.quote,
+            source=self.citation.source,
+            satisfy=satisfy,
+            field=field,
         )
 
 
@@ -187,6 +194,7 @@ def load_file(path: Path) -> Rulebook:
         unknown = [r for r in rule.params.get("general_only", ()) if r not in seen]
         if rule.kind == "simplified_path" and unknown:
             raise RulebookError(f"{where} rule {rule.id}: general_only names no rule {', '.join(unknown)}")
+    _check_limits(rules, where)
     return Rulebook(
         id=str(raw["id"]),
         version=int(raw.get("version", 1)),
@@ -199,6 +207,17 @@ def load_file(path: Path) -> Rulebook:
         rules=tuple(rules),
         path=path,
     )
+
+
+def _check_limits(rules: list[Rule], where: str) -> None:
+    """A rulebook cannot both set a time limit and say its text sets none."""
+    kinds = {r.kind for r in rules}
+    for r in rules:
+        if r.kind == "no_time_limit" and NO_LIMIT_SUBJECTS[r.params["subject"]][0] in kinds:
+            raise RulebookError(
+                f"{where} rule {r.id}: no time limit for {r.params['subject']}, "
+                f"but a {NO_LIMIT_SUBJECTS[r.params['subject']][0]} rule sets one"
+            )
 
 
 def load_dir(directory: Path) -> dict[str, list[Rulebook]]:

@@ -40,3 +40,10 @@ def parse_duration(value: Any) -> dt.timedelta:
     if amount <= 0:
         raise ValueError(f"bad duration {value!r}: must be positive")
     return dt.timedelta(hours=amount) if unit == "h" else dt.timedelta(days=amount)
+
+
+def duration_label(value: Any) -> str:
+    """'24h' → 24小时, '30d' → 30日, for people."""
+    parse_duration(value)  # refuses a bad one
+    amount, unit = _DURATION_RE.match(str(value).strip()).groups()  # type: ignore[union-attr]
+    return f"{amount}{'小时' if unit == 'h' else '日'}"

@@ -124,6 +124,14 @@ AV_DELAY_REASONS = (
     "poor_transport_access",
 )
 
+# What a regulation may be silent about the time of: each subject, the rule kind that
+# sets its time limit where a regulation does, and its name. A rulebook whose text sets
+# none says so with a ``no_time_limit`` rule citing the governing article, so nothing is
+# demanded (no deadline, no reason for lateness) and the difference is data.
+NO_LIMIT_SUBJECTS = {
+    "av_upload": ("av_upload_deadline", "音像记录储存"),
+}
+
 SECRET_CATEGORIES = ("state_secret", "trade_secret", "personal_privacy")
 COPY_MODES = ("copy", "inspect")
 COPY_APPROVERS = ("agency_head", "none")

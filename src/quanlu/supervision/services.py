@@ -28,6 +28,7 @@ from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import deadlines as rule_deadlines
 from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.loader import Rule, get_rulebook
+from quanlu.rulebooks.obligations import refusal
 from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.terms import RECTIFICATION_ISSUERS
 from quanlu.supervision import events, selectors
@@ -333,7 +334,14 @@ def rectification_order_issue(
         raise InvalidInput("请写明整改要求。", field_name="requirements")
     now = timezone.now()
     if rule.params["time_limit"] and due_at is None:
-        raise InvalidInput(f"{cite}规定责令限期整改，须确定整改期限。", field_name="due_at")
+        raise refusal(
+            [rule],
+            f"{cite}规定责令限期整改，须确定整改期限。",
+            satisfy="确定整改期限。",
+            code="due_at_required",
+            field="due_at",
+            status=422,
+        )
     if due_at is not None and due_at <= now:
         raise InvalidInput("整改期限应晚于下达时间。", field_name="due_at")
     named_cases, rule_findings = _case_findings(

@@ -122,7 +122,8 @@ def attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]
             form.add_error(None, exc.message)
         elif isinstance(exc, Refused) and exc.findings:
             # A list, one finding a line with its article, not one sentence joined by "；".
-            messages.error(request, exc.headline)
+            if [f.message for f in exc.findings] != [exc.headline]:  # else the one finding says it
+                messages.error(request, exc.headline)
             for line in dict.fromkeys(_finding_line(f.as_dict()) for f in exc.findings):
                 messages.error(request, line)
             return None
@@ -130,7 +131,7 @@ def attempt(form: forms.Form | None, request: HttpRequest, call: Callable[[], T]
             messages.error(request, exc.message)
         for d in exc.details:
             if d.get("article"):
-                messages.warning(request, f"依据：{_label(d)}「{d.get('quote', '')}」")
+                messages.warning(request, f"依据：{_label(d)}「{d.get('quote', '')}」{_satisfy(d)}")
         return None
 
 
@@ -138,7 +139,12 @@ def _finding_line(detail: dict[str, Any]) -> str:
     message = str(detail.get("message") or "")
     if not detail.get("article"):
         return message
-    return f"{message}（依据：{_label(detail)}「{detail.get('quote', '')}」）"
+    return f"{message}（依据：{_label(detail)}「{detail.get('quote', '')}」）{_satisfy(detail)}"
+
+
+def _satisfy(detail: dict[str, Any]) -> str:
+    satisfy = str(detail.get("satisfy") or "")
+    return f"应当：{satisfy}" if satisfy else ""
 
 
 def _label(detail: dict[str, Any]) -> str:

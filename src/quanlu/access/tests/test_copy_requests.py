@@ -100,11 +100,15 @@ def test_inspection_only_where_the_regulation_has_it_and_a_basis_where_it_names_
     w4, w2 = f.world(f.R004), f.world(f.R002)
     case4, case2 = w4.open_case(), w2.open_case()
     request = _register(w4, case4, [scan(w4, case4)], mode="inspect")
-    with pytest.raises(InvalidInput) as no_basis:
+    with pytest.raises(Refused) as no_basis:
         services.copy_request_decide(actor=w4.approver, request=request, approve=True)
     assert "政府信息公开条例" in no_basis.value.message
-    with pytest.raises(InvalidInput):
+    (finding,) = no_basis.value.findings
+    assert (finding.rule, finding.field, finding.source) == ("acc.copy_approval", "basis", f"{f.R004}.txt")
+    with pytest.raises(Refused) as no_inspection:
         _register(w2, case2, [scan(w2, case2)], mode="inspect")
+    assert no_inspection.value.findings[0].article.endswith("第三十一条")
+    assert no_inspection.value.findings[0].satisfy == "按规定申请复制。"
     with pytest.raises(InvalidInput):  # records of another case
         _register(w2, case2, [scan(w4, case4)])
 

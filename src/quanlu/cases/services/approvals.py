@@ -35,6 +35,8 @@ from quanlu.core.errors import Conflict, PermissionDenied
 from quanlu.core.validation import clean_choice, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer
+from quanlu.rulebooks.evaluator import rulebook_for
+from quanlu.rulebooks.obligations import chain_rules, refusal
 
 
 @transaction.atomic
@@ -126,13 +128,27 @@ def _decide(
     if approval.status != ApprovalStatus.PENDING:
         raise Conflict(f"该审批已办结（{approval.get_status_display()}）。", code="approval_closed")
     index = approval.steps.count()
-    if step_index is not None and step_index != index:
-        raise Conflict("该审批环节已由他人处理，请刷新后查看。", code="step_taken")
     role = approval.chain[index]
+    later = [StepRole(r) for r in approval.chain[index + 1 :]]
+    acting_as = next(
+        (r for r in later if actor.agency_id == case.agency_id and actor.has_role(STEP_ROLES[r])), None
+    )
+    ahead = step_index is not None and step_index > index
+    if ahead or (acting_as is not None and not actor.has_role(STEP_ROLES[StepRole(role)])):
+        # Acting before the step in turn: the chain's order is the regulation's (004
+        # 第三十一条: 承办人提出意见和理由，经审核人审核后，由批准人批准), not a race.
+        _refuse_out_of_order(case, approval, StepRole(role), acting_as)
+    if step_index is not None and step_index < index:
+        raise Conflict("该审批环节已由他人处理，请刷新后查看。", code="step_taken")
     _require_staff(actor, case.agency, (STEP_ROLES[StepRole(role)],), f"{StepRole(role).label}")
     if actor.pk == approval.requested_by_id or approval.steps.filter(actor=actor).exists():
         # 承办人、审核人、批准人 must be different people (004 第三十一条 names them apart).
-        raise PermissionDenied("同一审批中，承办、审核、法制审核、批准应由不同人员签署。")
+        message = "同一审批中，承办、审核、法制审核、批准应由不同人员签署。"
+        rules = chain_rules(rulebook_for(case), approval.gate)
+        if rules:
+            satisfy = "由未在本审批中签署过的其他人员签署该环节。"
+            raise refusal(rules, message, satisfy=satisfy, code="same_person", status=403)
+        raise PermissionDenied(message)
     opinion = clean_text(opinion, label="意见", field="opinion", max_length=2000)
     signature_method = clean_choice(
         signature_method, label="签名方式", field="signature_method", choices=SignatureMethod
@@ -180,6 +196,28 @@ def _decide(
     if final:
         deadlines_refresh(actor=actor, case=case)
     return step
+
+
+# Each step as the regulations word the chain (004 第三十一条: 经审核人审核后，由批准人批准).
+_STEP_WORDS = {
+    StepRole.REVIEW: "审核人审核",
+    StepRole.LEGAL_REVIEW: "法制审核",
+    StepRole.APPROVE: "批准人批准",
+}
+_SIGNER = {StepRole.REVIEW: "审核人", StepRole.LEGAL_REVIEW: "法制审核人员", StepRole.APPROVE: "批准人"}
+
+
+def _refuse_out_of_order(case: Case, approval: Approval, due: StepRole, acting_as: StepRole | None) -> None:
+    """An approver (or legal reviewer) acting before the step in turn is told so, with
+    the article that orders the chain where the case's rulebook asks the approval."""
+    chain = "→".join(["承办人提出意见和理由", *(_STEP_WORDS[StepRole(r)] for r in approval.chain)])
+    who = _SIGNER[acting_as] if acting_as is not None else "后续环节"
+    message = f"尚未经{_STEP_WORDS[due]}，{who}不能先行签署：审批依次为{chain}。"
+    satisfy = f"待{_STEP_WORDS[due]}后，再由{who}签署。"
+    rules = chain_rules(rulebook_for(case), approval.gate)
+    if rules:
+        raise refusal(rules, message, satisfy=satisfy, code="step_out_of_order")
+    raise Conflict(message, code="step_out_of_order")
 
 
 @transaction.atomic

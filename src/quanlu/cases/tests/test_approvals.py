@@ -92,10 +92,13 @@ def test_the_chain_is_handler_reviewer_approver_each_signed_in_order(world):
     approval = world.request(case, "initiation", opinion="建议立案。", reasons="证据确凿。")
     assert approval.chain == ["review", "approve"]
     assert approval.next_role() == "review"
-    with pytest.raises(PermissionDenied, match="审核"):
+    # The approver before the reviewer is told the real reason. 004 orders the chain of
+    # the decision approval (第三十一条), not of the initiation approval: no article here.
+    with pytest.raises(Conflict, match="尚未经审核人审核，批准人不能先行签署") as early:
         services.approval_grant(
             actor=world.approver, approval=approval, opinion="同意", signature_method="password"
         )
+    assert (early.value.code, early.value.details) == ("step_out_of_order", [])
     services.approval_grant(
         actor=world.reviewer, approval=approval, opinion="同意立案。", signature_method="password"
     )
@@ -128,9 +131,22 @@ def test_major_decisions_go_through_legal_review(world):
     services.approval_grant(
         actor=world.reviewer, approval=approval, opinion="同意", signature_method="password"
     )
-    with pytest.raises(PermissionDenied, match="法制审核"):
+    with pytest.raises(Refused, match="尚未经法制审核，批准人不能先行签署") as early:
         services.approval_grant(
             actor=world.approver, approval=approval, opinion="同意", signature_method="password"
+        )
+    (finding,) = early.value.findings
+    assert (finding.rule, finding.article, finding.source) == (
+        "dec.approval_chain",
+        "004_b4c2f06b7eb1ab1e.txt 第三十一条",
+        "004_b4c2f06b7eb1ab1e.txt",
+    )
+    assert finding.quote == "由承办人提出意见和理由，经审核人审核后，由批准人批准。"
+    assert finding.satisfy == "待法制审核后，再由批准人签署。"
+    # The approver's own page offers the step in turn; asking for a later one is the same.
+    with pytest.raises(Refused, match="尚未经法制审核"):
+        services.approval_grant(
+            actor=world.approver, approval=approval, opinion="同意", signature_method="password", step_index=2
         )
     services.approval_grant(actor=world.legal, approval=approval, opinion="合法", signature_method="password")
     services.approval_grant(

@@ -9,7 +9,13 @@ and ``resumable`` (tus uploads and staging). The services are re-exported here:
 """
 
 from quanlu.media.services.exemptions import exemption_record
-from quanlu.media.services.gaps import MIN_WRITTEN_SIGNERS, Signer, gaps_detect, interruption_record
+from quanlu.media.services.gaps import (
+    MIN_WRITTEN_SIGNERS,
+    Signer,
+    gaps_detect,
+    interruption_record,
+    written_signers,
+)
 from quanlu.media.services.ingest import media_ingest
 from quanlu.media.services.intake import (
     CLOCK_TOLERANCE,
@@ -55,4 +61,5 @@ __all__ = [
     "upload_start",
     "upload_terminate",
     "uploads_clean",
+    "written_signers",
 ]

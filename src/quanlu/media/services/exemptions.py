@@ -147,7 +147,6 @@ def _exemption_record(
         raise InvalidInput(
             f"「执法环节」的取值无效，应为：{'、'.join(AV_ACTIVITIES.values())}。", field_name="activity"
         )
-    reason = clean_text(reason, label="原因", field="reason", max_length=2000)
     doc_uid = parse_uuid(getattr(document, "public_id", document), label="对应文字记录", field="document")
     facts = gather(case, only=("documents",))
     doc = facts.doc(doc_uid)
@@ -161,6 +160,16 @@ def _exemption_record(
             code="not_required",
         )
     usable = _usable_rules(rules, kind)
+    # The text of "不适宜音像记录的除外" asks no reason; only the means used instead of a
+    # recording (音像记录等方式) must be said. A reason the regulation asks in writing is
+    # the signed written reason, checked below.
+    reason = clean_text(
+        reason,
+        label="记录方式" if kind == ExemptionKind.EQUIVALENT_MEANS else "原因",
+        field="reason",
+        max_length=2000,
+        required=kind == ExemptionKind.EQUIVALENT_MEANS,
+    )
     written_uid = _written_reason(facts, written_reason, kind=kind, usable=usable)
     now = timezone.now()
     exemption = Exemption.objects.create(

@@ -29,9 +29,12 @@ from quanlu.media.models import (
 )
 from quanlu.media.services.intake import require_uploader
 from quanlu.org.models import Officer
+from quanlu.rulebooks.evaluator import rulebook_for
+from quanlu.rulebooks.loader import Rule
+from quanlu.rulebooks.obligations import refusal
 
-# 001 第二十二条: 书面说明情况，并由两名以上执法人员签字.
-MIN_WRITTEN_SIGNERS = 2
+# Where the regulation is silent (only 001 第二十二条 asks 两名以上), one officer signs.
+MIN_WRITTEN_SIGNERS = 1
 
 
 def gaps_detect(*, actor: Officer | None, case: Case, device: Device, activity_key: str) -> list[Gap]:
@@ -161,7 +164,8 @@ def interruption_record(
 ) -> Interruption:
     """Explain why recording stopped (001 第二十二条): on resumption, by voice in the
     resuming clip; when it could not resume, by a written statement after the on-site
-    work, signed by two or more officers, each confirming with their password."""
+    work, signed by as many officers as the regulation asks (001: two or more), each
+    confirming with their password."""
     require_uploader(actor, case)
     reason = clean_choice(reason, label="中断原因", field="reason", choices=InterruptionReason)
     form = clean_choice(form, label="说明方式", field="form", choices=ExplanationForm)
@@ -252,6 +256,13 @@ def _spoken_at(
     return spoken_in, second
 
 
+def written_signers(case: Case) -> tuple[int, list[Rule]]:
+    """How many officers sign a written statement of an interruption, and the rules that
+    ask it: the regulation's number (001 第二十二条: 两名以上), else one."""
+    rules = rulebook_for(case).rules_of("av_gaps_explained")
+    return max([int(r.params.get("min_signers", 2)) for r in rules], default=MIN_WRITTEN_SIGNERS), rules
+
+
 def _check_signers(case: Case, signers: list[Signer], now: dt.datetime) -> list[Signer]:
     seen: set[int] = set()
     for s in signers:
@@ -264,10 +275,11 @@ def _check_signers(case: Case, signers: list[Signer], now: dt.datetime) -> list[
             raise InvalidInput(f"{s.officer}没有有效的执法证件，不能作为执法人员签字。", field_name="signers")
         if s.method == SignatureMethod.PASSWORD and not s.officer.check_password(s.password):
             raise InvalidInput(f"{s.officer}的密码不正确，签字未完成。", field_name="signers")
-    if len(seen) < MIN_WRITTEN_SIGNERS:
-        raise InvalidInput(
-            f"无法继续记录的书面说明应由{MIN_WRITTEN_SIGNERS}名以上执法人员签字"
-            "（元氏县自然资源和规划局行政执法全过程记录办法第二十二条等）。",
-            field_name="signers",
-        )
+    minimum, rules = written_signers(case)
+    if len(seen) < minimum:
+        message = f"无法继续记录的书面说明应由{minimum}名以上执法人员签字，现有{len(seen)}名。"
+        satisfy = f"由{minimum}名以上本机关持有效执法证件的执法人员在书面说明上签字。"
+        if rules:
+            raise refusal(rules, message, satisfy=satisfy, code="signers_short", field="signers", status=422)
+        raise InvalidInput(message, field_name="signers")
     return signers

@@ -12,12 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from quanlu.cases.models import Case, Stage
-from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_choice, clean_text, hidden_characters, parse_uuid
 from quanlu.devices.models import Device
 from quanlu.media.models import DelayReason
 from quanlu.org.models import Agency, Officer, Role
 from quanlu.rulebooks.loader import Rule, Rulebook, get_rulebook
+from quanlu.rulebooks.params import duration_label
 
 MEDIA_WORKERS = (Role.OFFICER, Role.HANDLER)
 # A capture time this far ahead of the server is a wrong camera clock, not the future.
@@ -133,13 +134,24 @@ def clean_declared(*, agency: Agency, data: dict[str, Any]) -> Declared:
         )
         book = get_rulebook(agency.rulebook_id, on=timezone.localdate())
         rule = upload_rule(book)
-        allowed = (rule.params.get("reasons") or []) if rule else []
-        if delay_reason not in allowed:
-            where = rule.citation.article if rule else ""
-            raise InvalidInput(
-                f"本机关适用的《{book.title}》{where}未规定「{DelayReason(delay_reason).label}」可延后上传的情形，"
-                "应在记录完成后按期上传。",
-                field_name="delay_reason",
+        # A regulation silent on the time (a no_time_limit rule) demands nothing: the
+        # officer's stated circumstance is kept as said, and nothing is refused.
+        allowed = (rule.params.get("reasons") or []) if rule else list(DelayReason)
+        if rule is not None and delay_reason not in allowed:
+            message = (
+                f"本机关适用的《{book.title}》{rule.citation.article}未规定"
+                f"「{DelayReason(delay_reason).label}」可延后上传的情形，应在记录完成后按期上传。"
+            )
+            satisfy = f"在记录完成后{duration_label(rule.params['within'])}内上传" + (
+                f"；可延后上传的情形只有：{'、'.join(DelayReason(r).label for r in allowed)}"
+                if allowed
+                else ""
+            )
+            raise Refused(
+                message,
+                [rule.finding(message, satisfy=satisfy + "。", field="delay_reason")],
+                code="delay_reason_not_allowed",
+                status=422,
             )
     elif returned_at is not None:
         raise InvalidInput("只有选择了延后上传情形，才需要填写返回所在机关时间。", field_name="returned_at")

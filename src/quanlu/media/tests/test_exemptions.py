@@ -41,6 +41,16 @@ def test_an_exemption_is_recorded_and_ledgered(setup):
     assert event.payload["rules"] == ["av.onsite_inspection"]
 
 
+def test_no_reason_is_demanded_where_the_text_asks_none(setup):
+    # 002 第十一条 "不适宜音像记录的除外" asks no reason (004 第十四条 asks it in writing:
+    # test_differences); only the means used instead must be said.
+    w, walk, inspection = setup
+    e = record(w, walk.case, inspection, reason="")
+    assert e.reason == ""
+    event = Event.objects.get(case_uid=walk.case.public_id, type="rulebook:exemption:recorded")
+    assert event.payload["reason"] == ""
+
+
 def test_the_same_submission_twice_records_one_exemption(setup):
     w, walk, inspection = setup
     token = uuid.uuid4()
@@ -62,7 +72,6 @@ def test_the_same_submission_twice_records_one_exemption(setup):
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        ({"reason": ""}, InvalidInput, "「原因」为必填项"),
         ({"reason": "x" * 2001}, InvalidInput, "不能超过2000个字"),
         ({"kind": "whim"}, InvalidInput, "除外情形"),
         ({"activity": "dancing"}, InvalidInput, "执法环节"),
@@ -151,7 +160,9 @@ def test_exemptions_over_the_api(setup):
     )
     assert refused.status_code == 409
     assert "无需记录除外情形" in refused.json()["message"]
-    bad = client.post(url, {**body, "reason": ""}, content_type="application/json", **bearer(w.officer))
+    bad = client.post(
+        url, {**body, "reason": "x" * 2001}, content_type="application/json", **bearer(w.officer)
+    )
     assert bad.status_code == 422
     denied = client.post(url, body, content_type="application/json", **bearer(w.superior_supervisor))
     assert denied.status_code == 403

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from quanlu.blobs.models import Blob
 from quanlu.blobs.store import get_store
-from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied
+from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.devices import services as devices
 from quanlu.ledger.models import Event
 from quanlu.media import samples, services
@@ -213,13 +213,22 @@ def test_remote_work_uploads_within_24_hours_of_return_where_the_rulebook_allows
     )
     assert late.upload_overdue
     # 004 lists no 水上 case; 001 does.
-    with pytest.raises(InvalidInput, match="未规定「水上执法」"):
+    with pytest.raises(Refused, match="未规定「水上执法」") as refused:
         ingest(world, video(ago(hours=2)), delay_reason="on_water", returned_at=ago(hours=1).isoformat())
+    (finding,) = refused.value.findings
+    assert (finding.rule, finding.article, finding.field) == (
+        "av.upload_24h",
+        "004_b4c2f06b7eb1ab1e.txt 第二十五条第三款",
+        "delay_reason",
+    )
+    assert finding.quote.startswith("音像记录制作完成后，行政执法人员不得自行保管")
+    assert "连续工作" in finding.satisfy
+    assert refused.value.status == 422
 
 
 def test_the_exception_is_refused_where_the_rulebook_has_none_and_002_has_no_deadline(db):
     w000 = factories.world(factories.R000)
-    with pytest.raises(InvalidInput, match="第二十六条第三款未规定"):
+    with pytest.raises(Refused, match="第二十六条第三款未规定") as refused:
         ingest(
             w000,
             video(ago(hours=2)),
@@ -231,10 +240,19 @@ def test_the_exception_is_refused_where_the_rulebook_has_none_and_002_has_no_dea
         w001, video(ago(hours=50)), delay_reason="on_water", returned_at=ago(hours=3).isoformat()
     )
     assert not record.upload_overdue
+    assert refused.value.findings[0].rule == "av.upload_24h"
+    assert refused.value.findings[0].satisfy == "在记录完成后24小时内上传。"
     w002 = factories.world(factories.R002)
     record, _ = ingest(w002, video(ago(hours=72)))
     assert (record.upload_due_at, record.upload_overdue, record.upload_rule) == (None, False, "")
     assert not Deadline.objects.filter(case=record.case).exists()
+    # 002 sets no time (its no_time_limit entry cites 第三十条): a stated circumstance of
+    # late storage is neither demanded nor refused, and no lateness is flagged.
+    late, _ = ingest(
+        w002, video(ago(hours=72)), delay_reason="on_water", returned_at=ago(hours=1).isoformat()
+    )
+    assert (late.upload_due_at, late.upload_overdue, late.delay_reason) == (None, False, "on_water")
+    assert "upload_overdue" not in late.flag_codes
 
 
 def test_no_capture_time_means_no_deadline_and_a_flag(world):
@@ -317,7 +335,8 @@ def test_gaps_between_consecutive_clips_of_one_device_in_one_activity(world, set
     assert Event.objects.filter(type="media:gap:closed").count() == 1
 
 
-def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(world):
+def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(db):
+    world = factories.world(factories.R001)
     case = world.open_case()
     device = device_for(world)
     t = ago(hours=3)
@@ -345,7 +364,7 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
         )
     sign = services.Signer
     statement = "现场执法结束后说明：因当事人阻挠无法继续录像。"
-    with pytest.raises(InvalidInput, match="2名以上"):
+    with pytest.raises(Refused, match="应由2名以上执法人员签字") as short:
         services.interruption_record(
             actor=world.officer,
             case=case,
@@ -356,6 +375,14 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
             statement=statement,
             signers=[sign(world.officer, factories.PASSWORD)],
         )
+    (finding,) = short.value.findings
+    assert (finding.rule, finding.article, finding.field) == (
+        "av.gaps_explained",
+        "001_985a08834cda7543.txt 第二十二条",
+        "signers",
+    )
+    assert "并由两名以上执法人员签字" in finding.quote
+    assert short.value.as_dict()["details"][0]["satisfy"].startswith("由2名以上")
     with pytest.raises(InvalidInput, match="密码不正确"):
         services.interruption_record(
             actor=world.officer,
@@ -395,6 +422,24 @@ def test_a_spoken_or_two_signed_written_explanation_is_recorded_against_the_gap(
         services.interruption_record(
             actor=world.outsider, case=case, gap=gap, reason="equipment_failure", detail="x", form="spoken"
         )
+
+
+def test_one_officer_signs_a_written_interruption_statement_where_the_text_is_silent(world):
+    # 004 has no article on interrupted recording: nothing asks two signers (001 does).
+    assert services.written_signers(world.open_case()) == (1, [])
+    case = world.open_case()
+    _, after = clips(world, case, device_for(world), [ago(hours=3), ago(hours=2)])
+    written = services.interruption_record(
+        actor=world.officer,
+        case=case,
+        last_record=after,
+        reason="human_obstruction",
+        detail="阻挠",
+        form="written",
+        statement="当事人阻挠，无法继续录像。",
+        signers=[services.Signer(world.officer, factories.PASSWORD)],
+    )
+    assert written.signatures.count() == 1
 
 
 def test_relinking_a_clip_moves_it_between_activities_and_recomputes_gaps(world):

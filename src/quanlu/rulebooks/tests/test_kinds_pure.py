@@ -68,6 +68,16 @@ def test_approval_required_met_unmet_and_not_applicable():
     assert evaluator.judge(r, simplified, NOW).status == Status.NOT_APPLICABLE
 
 
+def test_approval_chain_met_by_a_granted_approval_else_checked_at_signing():
+    r = rule("approval_chain", gate="decision")
+    granted = facts(approvals=(Approval(gate="decision", status="granted"),))
+    assert judge(r, granted) == Outcome.met("处理决定审批已依次经承办人、审核人、批准人签署。")
+    pending = facts(approvals=(Approval(gate="decision", status="pending"),))
+    assert judge(r, pending).status == Status.NOT_APPLICABLE
+    other = facts(approvals=(Approval(gate="initiation", status="granted"),))
+    assert judge(r, other).status == Status.NOT_APPLICABLE
+
+
 def test_approval_required_defers_the_approval_of_an_emergency_start():
     r = rule("approval_required", stage="investigation", gate="initiation")
     emergency = facts(case=case(emergency=True))

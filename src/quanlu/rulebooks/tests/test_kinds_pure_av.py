@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from quanlu.rulebooks.facts import Clip, CopyRelease, Exemption, Gap, Interruption, Mark, Released
 from quanlu.rulebooks.judgement import DEADLINE_MAKERS, Status
+from quanlu.rulebooks.loader import RulebookError, all_rulebooks, load_file
 from quanlu.rulebooks.tests.purefacts import NOW, ago, case, doc, facts, judge, rule
 
 
@@ -144,3 +147,62 @@ def test_confidentiality_managed_met_and_not_applicable():
 
 
 # ---------------------------------------------------------------- every kind
+
+
+# ---------------------------------------------------------------- no time limit (issue 18, item 3)
+
+
+def test_no_time_limit_is_not_applicable_and_makes_no_deadline():
+    r = rule("no_time_limit", subject="av_upload")
+    late = Clip(uid="0000-1", name="VID_1.mp4", received_at=ago(hours=1), captured_end=ago(hours=90))
+    outcome = judge(r, facts(media=(late,)))
+    assert outcome.status == Status.NOT_APPLICABLE
+    assert outcome.message == "本规定未对音像记录储存设定时限：不计期限，也不要求说明逾期原因。"
+    assert r.kind not in DEADLINE_MAKERS
+
+
+def test_each_regulation_sets_the_av_storage_time_or_says_it_sets_none():
+    # The difference between the regulations is data: 002 says (第三十条) it sets none,
+    # the four others set 24 hours, each citing its own article.
+    found = {}
+    for book_id, versions in all_rulebooks().items():
+        book = versions[-1]
+        limits = book.rules_of("av_upload_deadline") + [
+            r for r in book.rules_of("no_time_limit") if r.params["subject"] == "av_upload"
+        ]
+        assert len(limits) == 1, book_id
+        found[book_id[:3]] = (limits[0].kind, limits[0].citation.article)
+    assert found == {
+        "000": ("av_upload_deadline", "第二十六条第三款"),
+        "001": ("av_upload_deadline", "第二十三条"),
+        "002": ("no_time_limit", "第三十条"),
+        "003": ("av_upload_deadline", "第二十八条第三款"),
+        "004": ("av_upload_deadline", "第二十五条第三款"),
+    }
+    quote = all_rulebooks()["002_4fd6fddfbbebbad6"][-1].rule("av.upload_no_limit").citation.quote
+    assert "文字和音像记录资料，形成相应案卷" in quote
+
+
+def test_a_rulebook_cannot_both_set_and_deny_a_time_limit(tmp_path):
+    path = tmp_path / "book.yaml"
+    path.write_text(
+        """id: t
+title: 测试
+issuer: 测试机关
+source: 002_4fd6fddfbbebbad6.txt
+rules:
+  - id: a
+    kind: no_time_limit
+    params: {subject: av_upload}
+    requirements: [AV-09]
+    citation: {article: 第三十条, quote: 形成相应案卷}
+  - id: b
+    kind: av_upload_deadline
+    params: {within: 24h}
+    requirements: [AV-09]
+    citation: {article: 第三十条, quote: 形成相应案卷}
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulebookError, match="no time limit for av_upload, but a av_upload_deadline rule"):
+        load_file(path)

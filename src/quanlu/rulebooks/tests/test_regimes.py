@@ -238,6 +238,8 @@ NOT_GATES |= {"simplified_path"}
 # The access kinds bind when the access services act (a fulfilment refuses an
 # unapproved request and withholds marked records; content is refused): access/tests.
 NOT_GATES |= {"copy_request_approval", "confidential_exclusion", "confidentiality_managed"}
+# The approval chain binds as each step is signed: cases/tests/test_approvals, web/tests/test_refusals_cited.
+NOT_GATES |= {"approval_chain"}
 
 
 def world_for(rulebook: str) -> f.World:

@@ -101,10 +101,16 @@ def test_outsider_gets_404_and_non_supervisors_403(db):
 
 def test_due_date_required_under_002_but_not_001(db):
     w2 = f.world(f.R002)
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Refused) as exc:
         issue(w2, due_at=None)
-    assert "第三十四条" in exc.value.message
     assert "限期" in exc.value.message
+    (finding,) = exc.value.findings
+    assert (finding.rule, finding.article, finding.field) == (
+        "sup.rectification",
+        f"{f.R002}.txt 第三十四条",
+        "due_at",
+    )
+    assert finding.satisfy == "确定整改期限。"
     assert exc.value.details[0]["field"] == "due_at"
     w1 = f.world(f.R001)
     order = issue(w1, due_at=None)
