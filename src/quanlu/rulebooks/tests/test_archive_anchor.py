@@ -107,3 +107,16 @@ def test_the_coverage_report_lists_every_deadline_with_its_anchor():
         "init.supplementary_deadline"
     ]
     assert "程序启动" in supplementary["anchor"]
+
+
+def test_the_coverage_report_lists_the_explicit_no_limit_entries():
+    # 002 sets no time limit for storing audio-visual records (its "no limit" entry cites
+    # 第三十条); the others set 24 hours and have no such entry.
+    report = {c.rulebook.id: c for c in all_coverage()}
+    (entry,) = report["002_4fd6fddfbbebbad6"].no_limits
+    assert entry["rule"] == "av.upload_no_limit"
+    assert entry["article"].startswith("第三十条")
+    assert "av.upload_24h" not in {d["rule"] for d in report["002_4fd6fddfbbebbad6"].deadlines}
+    for book in ("001_985a08834cda7543", "003_b6123a0950a37ec2", "004_b4c2f06b7eb1ab1e"):
+        assert report[book].no_limits == []
+        assert "av.upload_24h" in {d["rule"] for d in report[book].deadlines}
