@@ -303,6 +303,79 @@ def filings_decide(request: HttpRequest, filing_id: str, payload: FilingDecision
     }
 
 
+class AgencyRef(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class LiabilityPersonOut(Schema):
+    officer: uuid.UUID
+    name: str
+    role: str
+
+
+class LiabilityEvidenceOut(Schema):
+    kind: str
+    ref: str
+    label: str
+
+
+class LiabilityEntryOut(Schema):
+    kind: str
+    kind_label: str
+    text: str
+    by: str
+    at: dt.datetime
+
+
+class LiabilityOut(Schema):
+    id: uuid.UUID
+    agency: AgencyRef
+    opening_agency: AgencyRef
+    opened_at: dt.datetime
+    ground: str
+    ground_label: str
+    article: str
+    item_text: str
+    facts: str
+    persons: list[LiabilityPersonOut]
+    evidence: list[LiabilityEvidenceOut]
+    entries: list[LiabilityEntryOut]
+    closed: bool
+
+
+class DeadlineFiguresOut(Schema):
+    red: int
+    yellow: int
+    open: int
+    met_on_time: int
+    met_late: int
+
+
+class RectificationFiguresOut(Schema):
+    issued: int
+    open: int
+    overdue: int
+
+
+class CertificateFiguresOut(Schema):
+    holders: int
+    suspended: int
+    expired: int
+    expiring: int
+
+
+class StatisticsRowOut(Schema):
+    agency: AgencyRef
+    cases: int
+    by_kind: dict[str, int]
+    by_procedure: dict[str, int]
+    by_stage: dict[str, int]
+    deadlines: DeadlineFiguresOut
+    rectification: RectificationFiguresOut
+    certificates: CertificateFiguresOut
+
+
 class PersonIn(Schema):
     officer: str
     role: str
@@ -326,12 +399,12 @@ class LiabilityEntryIn(Schema):
     text: str
 
 
-@router.get("/liability-cases", response={200: list[dict[str, Any]], **ERRORS}, summary="责任追究列表")
+@router.get("/liability-cases", response={200: list[LiabilityOut], **ERRORS}, summary="责任追究列表")
 def liability_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [liability.case_dict(c) for c in liability.liability_cases_for(officer_of(request))[:500]]
 
 
-@router.post("/liability-cases", response={201: dict[str, Any], **BODY_ERRORS}, summary="责任追究立案")
+@router.post("/liability-cases", response={201: LiabilityOut, **BODY_ERRORS}, summary="责任追究立案")
 def liability_open(request: HttpRequest, payload: LiabilityIn) -> Status[dict[str, Any]]:
     officer = officer_of(request)
     agency = visible_agencies(officer).filter(public_id=payload.agency).first()
@@ -348,14 +421,14 @@ def liability_open(request: HttpRequest, payload: LiabilityIn) -> Status[dict[st
     return Status(201, liability.case_dict(case))
 
 
-@router.get("/liability-cases/{case_id}", response={200: dict[str, Any], **ERRORS}, summary="责任追究详情")
+@router.get("/liability-cases/{case_id}", response={200: LiabilityOut, **ERRORS}, summary="责任追究详情")
 def liability_get(request: HttpRequest, case_id: str) -> dict[str, Any]:
     return liability.case_dict(liability.liability_case_get_for(officer_of(request), case_id))
 
 
 @router.post(
     "/liability-cases/{case_id}/entries",
-    response={201: dict[str, Any], **BODY_ERRORS},
+    response={201: LiabilityOut, **BODY_ERRORS},
     summary="责任追究处理决定或结案",
 )
 def liability_entry(request: HttpRequest, case_id: str, payload: LiabilityEntryIn) -> Status[dict[str, Any]]:
@@ -367,7 +440,7 @@ def liability_entry(request: HttpRequest, case_id: str, payload: LiabilityEntryI
 
 @router.get(
     "/statistics/agencies",
-    response={200: list[dict[str, Any]], **ERRORS},
+    response={200: list[StatisticsRowOut], **ERRORS},
     summary="统计：各机关案件、期限、整改、证件情况",
     description=(
         "本人可见的每个行政执法机关一行：按执法类别、程序、阶段的案件数（按程序启动时间计入期间），"
