@@ -281,6 +281,21 @@ def settings_set(request: HttpRequest, payload: s.DocumentSettingsIn) -> Status[
     )
 
 
+def agency_out(a: Agency) -> dict[str, Any]:
+    return {
+        "id": a.public_id,
+        "code": a.code,
+        "name": a.name,
+        "kind": a.kind,
+        "level": a.level,
+        "region_code": a.region.code,
+        "parent": ref(a.parent),
+        "rulebook_id": a.rulebook_id,
+        "case_prefix": a.case_prefix,
+        "uscc": a.uscc,
+    }
+
+
 @router.post("/org/agencies", response={201: s.AgencyOut, **BODY_ERRORS}, summary="登记下级机关")
 def agencies_create(request: HttpRequest, payload: s.AgencyIn) -> Status[dict[str, Any]]:
     actor, agency = _admin(request)
@@ -289,18 +304,25 @@ def agencies_create(request: HttpRequest, payload: s.AgencyIn) -> Status[dict[st
     if region is None:
         raise InvalidInput("行政区划代码未登记。", field_name="region_code")
     made = services.agency_create(actor=actor, parent=agency, region=region, **data)
-    return Status(
-        201,
-        {
-            "id": made.public_id,
-            "code": made.code,
-            "name": made.name,
-            "kind": made.kind,
-            "level": made.level,
-            "region_code": region.code,
-            "parent": ref(agency),
-            "rulebook_id": made.rulebook_id,
-            "case_prefix": made.case_prefix,
-            "uscc": made.uscc,
-        },
-    )
+    return Status(201, agency_out(made))
+
+
+def _administered_agency(actor: Officer, agency_id: uuid.UUID) -> Agency:
+    found = Agency.objects.select_related("region", "parent").filter(public_id=agency_id).first()
+    if found is None or not administers(actor, found):
+        raise NotFound("未找到该机关，或您无权查看。")
+    return found
+
+
+@router.post(
+    "/org/agencies/{agency_id}/move",
+    response={200: s.AgencyOut, **BODY_ERRORS},
+    summary="调整机关隶属关系（本机关的下级机关之间）",
+)
+def agencies_move(request: HttpRequest, agency_id: uuid.UUID, payload: s.AgencyMoveIn) -> dict[str, Any]:
+    actor, _ = _admin(request)
+    agency = _administered_agency(actor, agency_id)
+    parent = _administered_agency(actor, payload.parent)
+    moved = services.agency_move(actor=actor, agency=agency, parent=parent, reason=payload.reason)
+    moved.refresh_from_db()
+    return agency_out(moved)

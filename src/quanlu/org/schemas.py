@@ -133,6 +133,11 @@ class AgencyIn(Schema):
     uscc: str = ""
 
 
+class AgencyMoveIn(Schema):
+    parent: uuid.UUID
+    reason: str
+
+
 class AgencyOut(Schema):
     id: uuid.UUID
     code: str

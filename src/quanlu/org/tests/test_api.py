@@ -119,3 +119,49 @@ def test_a_subordinate_agency_over_the_api(world, admin, client):
     )
     assert made.status_code == 201
     assert made.json()["parent"]["id"] == str(world.agency.public_id)
+
+
+def test_an_administrator_moves_a_subordinate_within_the_tree_over_the_api(world, admin, client):
+    auth = bearer(admin)
+    a = services.agency_create(
+        actor=admin,
+        parent=world.agency,
+        region=world.agency.region,
+        code="sub-a",
+        name="甲所",
+        kind="enforcement",
+        level="department",
+        rulebook_id=f.R004,
+        case_prefix="甲",
+    )
+    b = services.agency_create(
+        actor=admin,
+        parent=world.agency,
+        region=world.agency.region,
+        code="sub-b",
+        name="乙所",
+        kind="enforcement",
+        level="department",
+        rulebook_id=f.R004,
+        case_prefix="乙",
+    )
+
+    def move(agency, parent, reason="机构改革。", who=auth):
+        return client.post(
+            f"/api/v1/org/agencies/{agency.public_id}/move",
+            {"parent": str(parent.public_id), "reason": reason},
+            content_type="application/json",
+            **who,
+        )
+
+    moved = move(b, a)
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["parent"]["id"] == str(a.public_id)
+    cycle = move(a, b)  # 甲 under its own subordinate 乙
+    assert cycle.status_code == 422
+    assert "成环" in cycle.json()["message"]
+    assert move(a, world.agency, reason="").status_code == 422
+    assert move(b, world.other).status_code == 404  # another tree
+    assert move(b, a, who=bearer(world.approver)).status_code == 403
+    b.refresh_from_db()
+    assert b.parent_id == a.pk
