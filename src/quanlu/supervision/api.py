@@ -289,18 +289,17 @@ def filings_create(request: HttpRequest, payload: FilingIn) -> Status[dict[str, 
 def filings_decide(request: HttpRequest, filing_id: str, payload: FilingDecisionIn) -> dict[str, Any]:
     officer = officer_of(request)
     found = filing.filing_get_for(officer, filing_id)
-    filing.rulebook_filing_decide(actor=officer, filing=found, outcome=payload.outcome, reason=payload.reason)
-    return {
-        **filing_state_out(
-            FilingState(
-                agency=found.agency,
-                rule=filing.filing_rule(found.agency),
-                version=found.rulebook_version,
-                filing=found,
-                decision=found.decisions.first(),
-            )
-        ),
-    }
+    decision = filing.rulebook_filing_decide(
+        actor=officer, filing=found, outcome=payload.outcome, reason=payload.reason
+    )
+    state = FilingState(
+        agency=found.agency,
+        rule=filing.filing_rule(found.agency),
+        version=found.rulebook_version,
+        filing=found,
+        decision=decision,
+    )
+    return filing_state_out(state)
 
 
 class AgencyRef(Schema):

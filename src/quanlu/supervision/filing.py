@@ -194,12 +194,9 @@ def rulebook_filing_decide(
     *, actor: Officer, filing: RulebookFiling, outcome: str, reason: str = ""
 ) -> RulebookFilingDecision:
     """The filing body's supervisor acknowledges the filing or returns it, with reasons."""
+    # Who may not see the filing learns nothing of it (404); who may, why not (403).
+    filing = filing_get_for(actor, filing.public_id)
     if actor.agency_id != filing.filed_with_id or not actor.has_role(Role.SUPERVISOR):
-        if (
-            not visible_agencies(actor).filter(pk=filing.agency_id).exists()
-            and actor.agency_id != filing.filed_with_id
-        ):
-            raise NotFound()
         raise PermissionDenied(f"由备案机关（{filing.filed_with.name}）的执法监督人员审查。")
     if outcome not in FilingOutcome.values:
         raise InvalidInput("审查结论应为予以备案或退回。", field_name="outcome")

@@ -111,3 +111,21 @@ def test_a_cursor_that_was_not_handed_out_is_refused_clearly(db):
     assert decode_cursor(encode_cursor({"a": 3})) == {"a": 3}
     with pytest.raises(PermissionDenied):
         feed_page(w.officer)
+
+
+def test_an_event_about_a_marked_record_shows_the_supervisor_the_mark_only(db):
+    from quanlu.access import services as access
+    from quanlu.access.redaction import EVENT_KEEP
+    from quanlu.access.tests.conftest import scan
+
+    w = f.world(f.R001)
+    case = w.open_case()
+    doc = scan(w, case)
+    access.mark_add(actor=w.officer, item=doc, category="personal_privacy", reason="载有身份证号码。")
+    ledger.ledger_integrate()
+    items, _ = pull(Client(), bearer(w.superior_supervisor), limit=100)
+    about = [i for i in items if i["payload"].get("document") == str(doc.public_id)]
+    assert about
+    for item in about:
+        assert item["payload"]["withheld"]["categories"] == ["personal_privacy"]
+        assert set(item["payload"]) <= EVENT_KEEP | {"withheld"}  # metadata and the mark only
