@@ -38,21 +38,24 @@ def test_a_review_from_sampling_to_scores_to_rectification_and_closure(rw: Revie
     r = sup.post("/file-reviews", {"title": "年度评查", "method": "random", "per_agency": 1, "seed": "s1"})
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["sheet_version"] == 1 and body["params"]["seed"] == "s1"
+    assert body["sheet_version"] == 1
+    assert body["params"]["seed"] == "s1"
     assert len(body["samples"]) == 2
     cid = body["id"]
     sample = next(s for s in body["samples"] if s["agency"]["name"] == rw.w.agency.name)
 
     sheet = sup.get(f"/file-reviews/{cid}/cases/{sample['id']}").json()
     broken = next(i for i in sheet["items"] if i["prefill_applicable"] and float(i["prefill_awarded"]) == 0)
-    assert broken["prefill_finding"].startswith("系统检查不符合") and broken["quote"]
+    assert broken["prefill_finding"].startswith("系统检查不符合")
+    assert broken["quote"]
     assert broken["awarded"] is None  # not scored yet
 
     r = sup.post(
         f"/file-reviews/{cid}/cases/{sample['id']}/scores",
         {"entries": [{"item": broken["item"], "awarded": 3}]},
     )
-    assert r.status_code == 422 and "调整理由" in r.json()["message"]
+    assert r.status_code == 422
+    assert "调整理由" in r.json()["message"]
     r = sup.post(
         f"/file-reviews/{cid}/cases/{sample['id']}/scores",
         {
@@ -66,7 +69,8 @@ def test_a_review_from_sampling_to_scores_to_rectification_and_closure(rw: Revie
     assert (float(scored["awarded"]), scored["change_reason"]) == (3, "卷中另有记录")
 
     r = sup.post(f"/file-reviews/{cid}/close", {"conclusion": "结束"})
-    assert r.status_code == 409 and r.json()["code"] == "unscored_cases"
+    assert r.status_code == 409
+    assert r.json()["code"] == "unscored_cases"
     other = next(s for s in body["samples"] if s["id"] != sample["id"])
     assert sup.post(f"/file-reviews/{cid}/cases/{other['id']}/scores", {}).status_code == 201
 
@@ -129,11 +133,9 @@ def test_outsiders_cannot_open_in_another_tree_or_score(rw: ReviewWorld):
 def test_a_sheet_version_is_published_over_the_api(rw: ReviewWorld):
     sup = Api(rw.w.superior_supervisor)
     current = sup.get("/file-reviews/sheets/current").json()
-    assert (
-        current["version"] == 0
-        and current["origin"] == "default"
-        and current["points"] == sheets.total_points(sheets.default_sheet())
-    )
+    assert current["version"] == 0
+    assert current["origin"] == "default"
+    assert current["points"] == sheets.total_points(sheets.default_sheet())
     content = current["content"]
     content["title"] = "本局评查标准"
     content["sections"] = content["sections"][:1]
@@ -145,5 +147,6 @@ def test_a_sheet_version_is_published_over_the_api(rw: ReviewWorld):
     )
     content["sections"][0]["items"][0]["points"] = 0
     r = sup.post("/file-reviews/sheets", {"content": content})
-    assert r.status_code == 422 and "分值" in r.json()["message"]
+    assert r.status_code == 422
+    assert "分值" in r.json()["message"]
     assert Api(rw.w.officer).post("/file-reviews/sheets", {"content": content}).status_code == 403
