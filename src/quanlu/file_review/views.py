@@ -172,6 +172,7 @@ def scoring(request: HttpRequest, campaign_id: str, sample_id: str) -> HttpRespo
         {
             "campaign": found,
             "sample": sample,
+            "regulation": citation_label(f"{sample.case.rulebook_id} ", sample.case.rulebook_id).strip(),
             "sections": sections,
             "score": score,
             "reviewer": reviewer,

@@ -56,6 +56,10 @@ def _behind_services(item: dict[str, object]) -> bool:
 
 @pytest.fixture
 def rw(world: World) -> ReviewWorld:
+    return review_world(world)
+
+
+def review_world(world: World) -> ReviewWorld:
     reg = world.agency.region
     sibling = factories.agency(reg=reg, rulebook=world.rulebook, parent=world.superior, name="兄弟执法局")
     sibling_officer = factories.officer(sibling, Role.OFFICER, Role.HANDLER, name="兄弟局承办人")

@@ -279,3 +279,24 @@ def test_the_default_sheet_cites_every_regulation_and_its_review_articles():
     codes_001 = {i.code for i in sheets.items_for(content, "001_985a08834cda7543")}
     assert "start.approval" not in codes_001
     assert "arc.archive" in codes_001
+
+
+def test_the_command_exports_the_default_and_imports_a_version(rw, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("file_review", "sheet-export", stdout=out)
+    path = tmp_path / "sheet.yaml"
+    path.write_text(
+        out.getvalue().replace("行政执法全过程记录案卷评查标准", "命令导入的标准", 1), encoding="utf-8"
+    )
+    out = StringIO()
+    call_command("file_review", "sheet-import", rw.w.superior_supervisor.username, str(path), stdout=out)
+    assert "第 1 版" in out.getvalue()
+    assert selectors.current_sheet(rw.w.superior).title == "命令导入的标准"
+    path.write_text("title: x\nsections: []\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="至少应有一个类别"):
+        call_command("file_review", "sheet-import", rw.w.superior_supervisor.username, str(path))
+    committed()
