@@ -218,10 +218,11 @@ def results(request: HttpRequest, campaign_id: str) -> HttpResponse:
     links = found.rectifications.select_related("agency", "order")
     if only is not None:
         links = links.filter(agency=only)
+    ordered = {item for link in links for item in link.items}
     return render(
         request,
         "file_review/results.html",
-        {"campaign": found, "res": res, "form": form, "links": links, "only": only},
+        {"campaign": found, "res": res, "form": form, "links": links, "only": only, "ordered": ordered},
     )
 
 

@@ -85,6 +85,7 @@ def test_reviewers_read_the_cases_but_write_nothing(rw):
     party = {"kind": "person", "name": "张三", "id_type": "resident_id", "id_number": "110101199001011237"}
     r = Client().post(f"/api/v1/cases/{case.public_id}/parties", data=json.dumps(party), **api)
     assert r.status_code == 403
+    assert "只有本机关人员" in r.json()["message"]  # refused as a supervisor, not for the closed case
     r = Client().post(
         f"/api/v1/cases/{case.public_id}/advance",
         data=json.dumps({"to_stage": "closed", "reason": "x"}),
@@ -99,6 +100,9 @@ def test_pages_deny_outsiders_and_show_reviewed_agencies_only_their_results_afte
     campaign = opened(rw)
     samples = list(selectors.samples_of(campaign))
     base = f"/file-reviews/{campaign.public_id}"
+    url = f"{base}/cases/{samples[0].public_id}/"
+    assert client(rw.w.justice_supervisor).get(url).status_code == 200  # a supervisor above reads
+    assert client(rw.w.justice_supervisor).post(url, {"opinion": "x"}).status_code == 403
     for who in (rw.w.outsider, rw.w.officer):
         for path in (f"{base}/", f"{base}/results/", f"{base}/cases/{samples[0].public_id}/"):
             assert client(who).get(path).status_code == 404
@@ -112,9 +116,23 @@ def test_pages_deny_outsiders_and_show_reviewed_agencies_only_their_results_afte
     other = next(s for s in samples if s.agency == rw.sibling)
     assert client(rw.w.officer).get(f"{base}/cases/{other.public_id}/").status_code == 404
     assert client(rw.w.outsider).get(f"{base}/results/").status_code == 404
-    results = client(rw.w.superior_supervisor).get(f"{base}/results/").content.decode()
-    assert "下达整改通知" in results
+    page = client(rw.w.superior_supervisor)
+    results = page.get(f"{base}/results/").content.decode()
     assert "按条款扣分" in results
+    assert "已下达整改" not in results
+    lost = selectors.results(campaign, rw.w.agency).lost_items
+    r = page.post(
+        f"{base}/results/",
+        {
+            "agency": str(rw.w.agency.public_id),
+            "items": [str(lost[0].public_id)],
+            "requirements": "补齐记录。",
+            "due_at": "2099-01-01T10:00",
+        },
+    )
+    assert r.status_code == 302
+    assert "已下达整改" in page.get(f"{base}/results/").content.decode()
+    assert campaign.rectifications.get().items == [str(lost[0].public_id)]
     committed()
 
 
