@@ -23,7 +23,7 @@ from quanlu.org.models import Agency, AgencyKind, Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import Status, evaluate
 from quanlu.rulebooks.loader import citation_label
-from quanlu.rulebooks.providers import gather
+from quanlu.rulebooks.providers import gather, gather_many
 
 # Cases a review looks at: their file is complete (archiving) or closed.
 REVIEWABLE_STAGES = (Stage.ARCHIVING, Stage.CLOSED)
@@ -173,8 +173,16 @@ def prefill(
     return out
 
 
-def has_breach(case: Case, *, now: dt.datetime) -> bool:
-    return any(r.status == Status.UNMET for r in evaluate(gather(case), now=now))
+def breached(cases: list[Case], *, now: dt.datetime) -> set[int]:
+    """The cases (primary keys) the rulebook check finds a rule unmet in. Facts are
+    gathered in batches, each provider asked once per batch (``gather_many``)."""
+    found: set[int] = set()
+    for start in range(0, len(cases), 200):
+        batch = cases[start : start + 200]
+        for pk, facts in gather_many(batch).items():
+            if any(r.status == Status.UNMET for r in evaluate(facts, now=now)):
+                found.add(pk)
+    return found
 
 
 # ---------------------------------------------------------------- results

@@ -151,10 +151,12 @@ def campaign_open(
         candidates = candidates.filter(opened_at__date__gte=opened_from)
     if opened_to:
         candidates = candidates.filter(opened_at__date__lte=opened_to)
+    found = list(candidates.select_related("agency"))
+    if only_breached:
+        keep = selectors.breached(found, now=now)
+        found = [c for c in found if c.pk in keep]
     by_agency: dict[int, list[Case]] = {a.pk: [] for a in scope}
-    for case in candidates.select_related("agency"):
-        if only_breached and not selectors.has_breach(case, now=now):
-            continue
+    for case in found:
         by_agency[case.agency_id].append(case)
     conditions = [
         label
