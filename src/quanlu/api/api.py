@@ -18,6 +18,7 @@ from quanlu.archive.api import router as archive_router
 from quanlu.cases.api import router as cases_router
 from quanlu.core.errors import DomainError
 from quanlu.devices.api import router as devices_router
+from quanlu.file_review.api import router as file_review_router
 from quanlu.media.api import router as media_router
 from quanlu.org.api import router as org_router
 from quanlu.records.api import router as records_router
@@ -37,6 +38,7 @@ api.add_router("", access_router)
 api.add_router("", archive_router)
 api.add_router("", cases_router)
 api.add_router("", devices_router)
+api.add_router("", file_review_router)
 api.add_router("", ledger_router)
 api.add_router("", media_router)
 api.add_router("", org_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "quanlu.cases",
     "quanlu.rulebooks",
     "quanlu.supervision",
+    "quanlu.file_review",
     "quanlu.archive",
     "quanlu.devices",
     "quanlu.media",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("quanlu.field.urls")),
     path("", include("quanlu.rulebooks.urls")),
     path("supervision/", include("quanlu.supervision.urls")),
+    path("file-reviews/", include("quanlu.file_review.urls")),
     path("", include("quanlu.org.urls")),
     path("", include("quanlu.web.urls")),
 ]
