@@ -52,22 +52,21 @@ def _cases_url(query: Query, agency_id: str, **extra: str) -> str:
 def _shown(query: Query, panel: Panel, table: Table, parents: set[int]) -> dict[str, Any]:
     rows = []
     for row in table.rows:
-        agency_id = str(row.agency.public_id)
+        agency_id = str(row.agency.public_id) if row.agency is not None else ""
         cells = [
             (
                 row.values.get(c.key, 0),
                 _cases_url(query, agency_id, **c.case_filter)
-                if c.case_filter and row.values.get(c.key)
+                if agency_id and c.case_filter and row.values.get(c.key)
                 else "",
             )
             for c in table.columns
         ]
         subtree = ""
-        if row.agency.pk in parents and query.scope.key != agency_id:
+        if row.agency is not None and row.agency.pk in parents and query.scope.key != agency_id:
             subtree = "?" + urlencode({**query.params(), "scope": agency_id})
-        rows.append(
-            {"agency": row.agency, "url": _cases_url(query, agency_id), "subtree": subtree, "cells": cells}
-        )
+        url = _cases_url(query, agency_id) if agency_id else row.url
+        rows.append({"name": row.name, "url": url, "subtree": subtree, "cells": cells})
     chart = chart_data(panel, table)
     chart["links"] = [r["url"] for r in rows]
     return {"panel": panel, "table": table, "rows": rows, "totals": table.total_line(), "chart": chart}

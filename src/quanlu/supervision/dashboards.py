@@ -185,8 +185,17 @@ class Column:
 
 @dataclass
 class Row:
-    agency: Agency
+    """One agency's figures; or, for a panel whose rows are not agencies (a rule, an
+    article), a ``label`` and the ``url`` its drill-down goes to."""
+
+    agency: Agency | None
     values: dict[str, int]
+    label: str = ""
+    url: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.agency.name if self.agency is not None else self.label
 
 
 @dataclass
@@ -197,9 +206,9 @@ class Table:
     def totals(self) -> dict[str, int]:
         return {c.key: sum(r.values.get(c.key, 0) for r in self.rows) for c in self.columns}
 
-    def lines(self) -> list[tuple[Agency, list[int]]]:
-        """The rows' figures in the columns' order (templates cannot look a key up)."""
-        return [(r.agency, [r.values.get(c.key, 0) for c in self.columns]) for r in self.rows]
+    def lines(self) -> list[tuple[str, list[int]]]:
+        """The rows' names and figures in the columns' order (templates cannot look a key up)."""
+        return [(r.name, [r.values.get(c.key, 0) for c in self.columns]) for r in self.rows]
 
     def total_line(self) -> list[int]:
         totals = self.totals()
@@ -220,6 +229,7 @@ class Panel:
     note: str
     data: Callable[[Query], Table]
     chart: Chart = Chart()
+    rows_label: str = "机关"  # the first column's header: what a row is
 
 
 PANELS: dict[str, Panel] = {}
@@ -261,7 +271,7 @@ STATISTICS_PANELS: tuple[tuple[str, str, str, str, list[Column], str], ...] = (
     (
         "cases_by_stage",
         "案件数：按所处阶段",
-        "期间内启动的案件现在所处的阶段；点数字可查看这些案件。",
+        "期间内启动的案件现在所处的阶段。",
         "by_stage",
         [Column(v, str(label), case_filter={"stage": v}) for v, label in Stage.choices],
         "stack",
@@ -320,7 +330,7 @@ def chart_data(panel: Panel, table: Table) -> dict[str, Any]:
     return {
         "key": panel.key,
         "kind": panel.chart.kind,
-        "categories": [r.agency.name for r in table.rows],
+        "categories": [r.name for r in table.rows],
         "series": [
             {"name": c.label, "color": c.color, "data": [r.values.get(c.key, 0) for r in table.rows]}
             for c in table.columns

@@ -27,7 +27,7 @@ def _sheet_title(title: str) -> str:
 
 def table_xlsx(query: Query, tables: list[tuple[Panel, Table]]) -> bytes:
     """One sheet per table: a title, the period and scope, the header, one row per
-    agency (the figures as numbers), and the totals."""
+    agency (or rule; the figures as numbers), and the totals."""
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
@@ -35,11 +35,11 @@ def table_xlsx(query: Query, tables: list[tuple[Panel, Table]]) -> bytes:
         sheet = book.create_sheet(_sheet_title(panel.title))
         sheet.append([panel.title])
         sheet.append([f"统计期间：{query.period.label}；范围：{query.scope.label}；{panel.note}"])
-        sheet.append(["机关", *(c.label for c in table.columns)])
+        sheet.append([panel.rows_label, *(c.label for c in table.columns)])
         for cell in sheet[3]:
             cell.font = bold
-        for row in table.rows:
-            sheet.append([row.agency.name, *(row.values.get(c.key, 0) for c in table.columns)])
+        for name, values in table.lines():
+            sheet.append([name, *values])
         totals = table.totals()
         sheet.append(["合计", *(totals[c.key] for c in table.columns)])
         sheet["A1"].font = Font(bold=True, size=14)

@@ -51,6 +51,13 @@ def test_the_charts_are_drawn_and_the_drill_down_reaches_a_finding(transactional
             # Nothing wider than the phone: the tables scroll inside their cards.
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             page.screenshot(path=str(output_dir / f"supervision-dashboard-{name}.png"), full_page=True)
+            if name == "desktop":
+                # The filter form navigates as htmx (boosted): the charts are drawn again.
+                page.select_option("#dash-period", "quarter")
+                page.click("button:has-text('查询')")
+                page.wait_for_url("**period=quarter**")
+                page.wait_for_selector("[data-chart][data-drawn] svg", state="attached")
+                assert "季度" in page.inner_text(".dash-head")
 
             page.click(f"#panel-cases_by_stage a.drill:has-text('{w.agency.name}')")
             page.wait_for_selector(f"text={case.number}")

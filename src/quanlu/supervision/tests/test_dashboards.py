@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from quanlu.core.errors import InvalidInput
 from quanlu.org.services import api_token_create
-from quanlu.supervision.dashboards import PANELS, Query, Scope, period_parse
+from quanlu.supervision.dashboards import PANELS, Chart, Column, Panel, Query, Row, Scope, Table, period_parse
 from quanlu.supervision.services import rectification_order_issue
 from quanlu.testing import factories as f
 
@@ -176,13 +176,13 @@ def _columns(w, key):
     return PANELS[key].data(query).columns
 
 
-def test_the_pdf_report_names_the_agencies_and_its_figures(db, tmp_path):
+def test_the_pdf_report_names_the_agencies_and_its_figures(db, output_dir):
     w = f.world(f.R001)
     w.open_case()
     answer = page(w.justice_supervisor, "/supervision/dashboard/report.pdf", period="year")
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/pdf"
-    path = tmp_path / "report.pdf"
+    path = output_dir / "supervision-dashboard-report.pdf"  # kept, to be looked at
     path.write_bytes(answer.content)
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) >= 1
@@ -226,3 +226,24 @@ def test_the_drill_down_lists_the_cases_counted(db):
     bad = page(w.superior_supervisor, "/cases/", agency=str(w.agency.public_id), since="x", until="y")
     assert "应为日期" in bad.content.decode()
     assert counted.number in bad.content.decode()
+
+
+def test_a_registered_panel_is_drawn_and_exported_even_when_its_rows_are_not_agencies(db, monkeypatch):
+    w = f.world(f.R001)
+
+    def by_rule(query):
+        return Table(
+            [Column("unmet", "不符合")], [Row(None, {"unmet": 2}, label="未全程记录", url="/cases/?q=x")]
+        )
+
+    panel = Panel("by_rule", "规则遵守情况", "按规则。", by_rule, Chart("bar"), rows_label="规则")
+    monkeypatch.setitem(PANELS, "by_rule", panel)
+    body = page(w.approver).content.decode()
+    assert "规则遵守情况" in body
+    assert '<a href="/cases/?q=x" class="drill">未全程记录</a>' in body
+    sheet = load_workbook(io.BytesIO(page(w.approver, "/supervision/dashboard/by_rule.xlsx").content)).active
+    assert list(sheet.iter_rows(min_row=3, values_only=True)) == [
+        ("规则", "不符合"),
+        ("未全程记录", 2),
+        ("合计", 2),
+    ]

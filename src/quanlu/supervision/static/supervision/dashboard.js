@@ -69,6 +69,12 @@
     });
   }
 
+  // A date typed in means a custom period.
+  ["dash-since", "dash-until"].forEach(function (id) {
+    var input = document.getElementById(id), period = document.getElementById("dash-period");
+    if (input && period) input.addEventListener("change", function () { period.value = "custom"; });
+  });
+
   // Loaded with defer after ECharts on a full page load; after an htmx (boosted)
   // navigation the two scripts may run in either order, so wait for ECharts' own load.
   if (window.echarts) {
