@@ -140,7 +140,7 @@ def scope_parse(officer: Officer, value: str) -> Scope:
     if value == "own":
         if own is None or own.kind != AgencyKind.ENFORCEMENT:
             raise InvalidInput("本机关不是行政执法机关，请选择下级机关。", field_name="scope")
-        return Scope("own", own.name, only=own)
+        return Scope("own", own.name, within=own, only=own)  # within: read only its subtree
     try:
         public_id = uuid.UUID(value)
     except ValueError as exc:

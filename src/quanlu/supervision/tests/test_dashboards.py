@@ -59,6 +59,9 @@ def test_each_reader_sees_their_tree_and_outsiders_are_refused(db):
     sub = page(w.superior_supervisor, scope=str(w.agency.public_id)).content.decode()
     assert w.agency.name in sub
     assert f"{w.superior.name}</a>" not in sub
+    alone = page(w.superior_supervisor, scope="own").content.decode()
+    assert f"{w.superior.name}</a>" in alone
+    assert f"{w.agency.name}</a>" not in alone
     uid = str(w.agency.public_id)
     assert page(w.outsider, scope=uid).status_code == 404
     assert page(w.outsider, "/supervision/dashboard/all.xlsx", scope=uid).status_code == 404
