@@ -4,7 +4,7 @@
    on a phone; a bar is a link to that agency's cases, as the table's first column. */
 (function () {
   "use strict";
-  var ROW = 30, GAP = 10;
+  var ROW = 34, GAP = 10;
 
   function narrow() { return window.innerWidth < 600; }
 
@@ -30,7 +30,8 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: {
         type: "category", inverse: true, data: spec.categories,
-        axisLabel: { width: narrow() ? 96 : 220, overflow: "truncate", fontSize: 12 }
+        // Wrapped, not cut: names of one tree share their start (唐山市生态环境局…分局).
+        axisLabel: { width: narrow() ? 110 : 220, overflow: "break", lineHeight: 13, fontSize: 11 }
       },
       series: spec.series.map(function (s) {
         var one = { name: s.name, type: "bar", data: s.data, barMaxWidth: 18, cursor: "pointer" };
