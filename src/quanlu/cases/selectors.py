@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Any
 
@@ -11,7 +12,7 @@ from quanlu.cases.models import Approval, ApprovalStatus, Case, Stage, StepRole
 from quanlu.core.errors import DomainError, NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.ledger.models import Event
-from quanlu.org.models import Officer
+from quanlu.org.models import Agency, Officer
 from quanlu.org.selectors import visible_agencies
 
 STEP_ROLE_NEEDS = {
@@ -21,13 +22,38 @@ STEP_ROLE_NEEDS = {
 }
 
 
-def case_list_for(officer: Officer, *, stage: str | None = None, query: str = "") -> QuerySet[Case]:
+def case_list_for(
+    officer: Officer,
+    *,
+    stage: str | None = None,
+    query: str = "",
+    agency: Agency | None = None,
+    started: tuple[dt.datetime, dt.datetime] | None = None,
+) -> QuerySet[Case]:
+    """``agency`` and ``started`` ([since, until)) are a dashboard's drill-down: the cases
+    one of its figures counts (statistics_for counts by the procedure's start)."""
     qs = Case.objects.filter(agency__in=visible_agencies(officer)).select_related("agency", "lead_officer")
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if started is not None:
+        qs = qs.filter(started_at__gte=started[0], started_at__lt=started[1])
     if stage:
         qs = qs.filter(stage=stage)
     if query:
         qs = qs.filter(search_filter(query))
     return qs.distinct().order_by("-opened_at")
+
+
+def visible_agency_get(officer: Officer, public_id: Any) -> Agency:
+    """An agency whose cases ``officer`` may see; NotFound for any other (or a bad id)."""
+    try:
+        uid = parse_uuid(public_id, label="机关")
+    except DomainError as exc:
+        raise NotFound("没有这个机关。") from exc
+    found = visible_agencies(officer).filter(public_id=uid).first()
+    if found is None:
+        raise NotFound("没有这个机关。")
+    return found
 
 
 # The brackets people type around a year in a case number: 〔〕 as issued, and the

@@ -32,6 +32,7 @@ from quanlu.org.models import Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
 from quanlu.rulebooks.providers import gather
+from quanlu.supervision.dashboards import period_parse
 from quanlu.supervision.selectors import alerts_for
 from quanlu.web import forms as f
 from quanlu.web.fixes import finding_rows
@@ -78,7 +79,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if stage not in (None, *STAGE_ORDER):
         stage = None
     query = (request.GET.get("q") or "")[:100]
-    cases = cs.case_list_for(officer, stage=stage, query=query)[:200]
+    # A dashboard's drill-down: one agency's cases started within a period.
+    agency = (
+        or_404(lambda: cs.visible_agency_get(officer, request.GET["agency"]))
+        if request.GET.get("agency")
+        else None
+    )
+    started = None
+    if request.GET.get("since") and request.GET.get("until"):
+        try:
+            period = period_parse({**request.GET.dict(), "period": "custom"})
+            started = (period.since, period.until)
+        except DomainError as exc:
+            messages.error(request, f"{exc.message}已列出全部期间的案件。")
+    cases = cs.case_list_for(officer, stage=stage, query=query, agency=agency, started=started)[:200]
     return render(
         request,
         "web/case_list.html",
@@ -86,6 +100,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "stage": stage,
             "q": query,
+            "agency": agency,
+            "started": started,
+            "drill": {k: request.GET[k] for k in ("agency", "since", "until") if request.GET.get(k)},
             "stages": Stage.choices,
             "can_open": _can_open(officer),
         },
