@@ -226,6 +226,14 @@ def api_takeout(request: HttpRequest) -> dict[str, Any]:
     return {"takeout": takeout.public_id, "taken_at": takeout.taken_at, "pack": fs.case_pack(case)}
 
 
+@require_GET
+@_json_api
+def api_new_case(request: HttpRequest) -> dict[str, Any]:
+    """What the device keeps to open cases offline under a provisional number."""
+    _device(request, {"device": request.GET.get("device")})
+    return {"pack": fs.new_case_pack(current_officer(request))}
+
+
 @require_POST
 @_json_api
 def api_sync(request: HttpRequest) -> dict[str, Any]:
