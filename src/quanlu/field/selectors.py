@@ -25,7 +25,7 @@ from quanlu.field.services import FIELD_ROLES, onsite_types
 from quanlu.media.models import DelayReason, InterruptionReason
 from quanlu.media.services.gaps import MIN_WRITTEN_SIGNERS
 from quanlu.org.models import Agency, Officer
-from quanlu.records.catalogue import DocType
+from quanlu.records.catalogue import DocType, catalogue
 from quanlu.rulebooks.loader import Rulebook, get_rulebook
 from quanlu.rulebooks.params import duration_label
 from quanlu.rulebooks.terms import NOTICE_METHODS, RIGHTS
@@ -100,6 +100,7 @@ def _field(spec: Any) -> dict[str, Any]:
 
 
 def _doc_type(t: DocType, rulebook_id: str) -> dict[str, Any]:
+    """A form and its signature set, as the device fills it and checks it is signed."""
     fields = []
     for spec in t.fields:
         item = _field(spec)
@@ -119,6 +120,11 @@ def _doc_type(t: DocType, rulebook_id: str) -> dict[str, Any]:
                 "refusal": s.refusal,
                 "optional": s.optional,
                 "from_field": s.from_field,
+                "min": s.minimum,
+                # How many officers attest a refusal under this regulation.
+                "refusal_min": catalogue().refusal_min_officers(t, rulebook_id)[0] if s.refusal else 0,
+                # A slot required only when a condition on the form holds: the server judges it.
+                "conditional": s.when is not None,
             }
             for s in t.signatures
         ],

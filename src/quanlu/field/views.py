@@ -40,6 +40,7 @@ SHELL_STATIC = (
     "web/quanlu.css",
     "records/records.css",
     "field/field.css",
+    "field/checks.js",
     "field/field.js",
     "field/vendor/hash-wasm/sha256.umd.min.js",
     "media/vendor/tus-js-client/tus.min.js",

@@ -106,14 +106,14 @@ class Device:
         }
         return self.record("document", {"type_code": "inspection_transcript", "fields": fields})
 
-    def officer_signs(self, doc: dict, officer: Any, *, signed: str = "") -> dict:
+    def officer_signs(self, doc: dict, officer: Any, *, signed: str = "", slot: str = "officers") -> dict:
         content = signed or doc["sha256"]
         sig = sign_raw(self.keys[str(officer.public_id)], content.encode())
         return self.record(
             "officer_signature",
             {
                 "document": doc["uid"],
-                "slot": "officers",
+                "slot": slot,
                 "officer": str(officer.public_id),
                 "content_sha256": content,
                 "signature": sig,

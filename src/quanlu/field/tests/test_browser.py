@@ -169,6 +169,13 @@ def test_field_capture_offline_and_sync_on_return(
         page.fill("#pin", PIN2)
         page.click("#slot-officers button[type=submit]")
         page.wait_for_selector(f"text=已签名：{w.officer2.full_name}")
+        # The regulation's other on-site forms, and a refusal to sign or a witness, offered.
+        assert "询问笔录" in page.inner_text("#doc-type")
+        assert page.locator("#slot-refusal").count() == 1
+        page.screenshot(path=str(out / "3b-other-forms-refusal-witness.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(out / "3c-other-forms-refusal-witness-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#slot-party canvas.sigpad").scroll_into_view_if_needed()
         box = page.locator("#slot-party canvas.sigpad").bounding_box()
         page.mouse.move(box["x"] + 30, box["y"] + 60)
@@ -205,6 +212,7 @@ def test_field_capture_offline_and_sync_on_return(
         page.goto(f"{base}/field/")
         page.wait_for_selector("#pending")
         assert "7 条记录待同步" in page.inner_text("#pending")
+        assert "尚未记录返回时间" in page.inner_text("#returned-at"), "not back while offline"
         page.screenshot(path=str(out / "5-offline-home-pending.png"), full_page=True)
 
         # 7. Back online: the device syncs by itself, in capture order, and wipes its copies.
@@ -264,6 +272,9 @@ def test_field_capture_offline_and_sync_on_return(
     ]
     assert all(r.status == ReceiptStatus.ACCEPTED for r in receipts), [r.flags for r in receipts]
     assert all(r.server_sha256 == r.device_sha256 for r in receipts)
+    # The device noted its return when the server answered again, and sent it with each record.
+    assert all(r.returned_at is not None for r in receipts)
+    assert all(r.captured_at_server < r.returned_at <= r.received_at for r in receipts)
     doc = Document.objects.get(case=case)
     assert doc.client_token == receipts[0].public_id
     assert Signature.objects.filter(document=doc).count() == 3

@@ -219,31 +219,8 @@
   }
   function packOf(uid) { return get("packs", uid).then(function (p) { return p ? openJson(p.box) : null; }); }
 
-  // The rules the device can evaluate itself (the pack carries them, with their article).
-  function checks(pack, doc, sigs) {
-    if (!doc) return [];
-    var officers = doc.body.fields.officers || [], signed = {};
-    sigs.forEach(function (s) { signed[s.body.slot + ":" + (s.body.officer || s.body.signer_name)] = true; });
-    var byUid = {}; pack.officers.forEach(function (o) { byUid[o.uid] = o; });
-    return pack.checks.filter(function (c) {
-      return !c.params.documents || c.params.documents.indexOf(doc.body.type_code) >= 0;
-    }).map(function (c) {
-      var wrong = [];
-      if (c.kind === "officers_present") {
-        var min = c.params.min || 1;
-        if (officers.length < min) wrong.push("只记录了" + officers.length + "名执法人员，应当" + min + "人以上");
-        officers.forEach(function (o) {
-          var known = byUid[o.officer];
-          if (!known || !known.certificate_valid) wrong.push((known ? known.name : "") + "的执法证件无效");
-          if (c.params.certificate_shown && !o.certificate_shown) wrong.push("未记录" + (known ? known.name : "") + "出示执法证件");
-        });
-      } else if (c.kind === "documents_signed") {
-        officers.forEach(function (o) { if (!signed["officers:" + o.officer]) wrong.push((byUid[o.officer] || {}).name + "尚未签名"); });
-        if (!sigs.some(function (s) { return s.body.slot === "party" || s.kind === "refusal"; })) wrong.push("当事人或在场人员尚未签名（或记录拒签）");
-      }
-      return { check: c, ok: !wrong.length, message: wrong.join("；") };
-    });
-  }
+  // The rules the device can evaluate itself (checks.js, from the pack's data).
+  function checks(pack, doc, records) { return window.quanluFieldChecks(pack, doc, records); }
 
   // ------------------------------------------------------------ screens
   function route() {
@@ -751,7 +728,8 @@
       net();
       if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
       window.addEventListener("hashchange", route);
-      window.addEventListener("online", function () { net(); noteReturn().then(sync); });
+      // Back only once the server answers (a browser may say "online" on a dead network).
+      window.addEventListener("online", function () { net(); hello().then(function () { return noteReturn(); }, function () {}).then(sync); });
       window.addEventListener("offline", function () { net(); setMeta("away", true).then(route); });
       if ("serviceWorker" in navigator) {
         navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.api.replace(/api\/$/, "") })
