@@ -265,6 +265,7 @@
         });
       });
       view.appendChild(carried);
+      view.appendChild(newCaseCard());
 
       if (navigator.onLine && keys.length) {
         var pick = el("section", { cls: "card", id: "take" }, [el("h2", { text: "选择要离线携带的案件" }), el("p", { cls: "muted", text: "只下载这些案件现场需要的内容：案情、当事人、执法人员及证件、现场文书的格式和可在本机运行的检查。" })]);
@@ -320,11 +321,62 @@
     if (carried) carried.parentNode.insertBefore(card, carried.nextSibling);
   }
 
+  // 现场新立案件: a case opened on site under a provisional number (临时编号). The
+  // device keeps the agency's part of a pack (fetched while online); the server numbers
+  // the case when the record arrives, and what is captured under it follows it.
+  function fetchTemplate() {
+    return api("new-case?device=" + meta.device).then(function (j) { return sealJson(j.pack); })
+      .then(function (box) { return setMeta("template", box); });
+  }
+  function newCaseCard() {
+    var card = el("section", { cls: "card", id: "new-case" }, [el("h2", { text: "现场新立案件" })]);
+    if (!meta.template) {
+      card.appendChild(el("p", { cls: "muted", text: "联网时携带案件后，即可在无网络时新立案件（临时编号，同步后由系统编号）。" }));
+      return card;
+    }
+    openJson(meta.template).then(function (t) {
+      var opt = function (name, list) { return el("select", { name: name }, list.map(function (c) { return el("option", { value: c[0], text: c[1] }); })); };
+      var f = el("form", { cls: "new-case-form", id: "new-case-form" }, [
+        el("label", {}, ["案由 *", el("input", { name: "cause", required: true })]),
+        el("label", {}, ["立案（启动）理由 *", el("textarea", { name: "reason", rows: "2", required: true })]),
+        el("label", {}, ["执法行为类别 ", opt("kind", t.choices.kind)]),
+        el("label", {}, ["程序 ", opt("procedure", t.choices.procedure)]),
+        el("label", {}, ["启动方式 ", opt("initiation_mode", t.choices.initiation_mode)]),
+        el("label", {}, ["案件来源 ", opt("source", t.choices.source)]),
+        el("h3", { text: "当事人" }),
+        el("label", {}, ["类别 ", opt("party_kind", t.choices.party_kind)]),
+        el("label", {}, ["名称或姓名 *", el("input", { name: "party_name", required: true })]),
+        el("label", {}, ["证件类型 ", opt("id_type", t.choices.id_type)]),
+        el("label", {}, ["证件号码 *", el("input", { name: "id_number", required: true })]),
+        el("label", {}, ["法定代表人（单位必填） ", el("input", { name: "legal_representative" })]),
+        el("button", { type: "submit", cls: "primary", text: "新立案件（临时编号）" })
+      ]);
+      f.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var uid = uuid(), partyUid = uuid(), d = serverNow();
+        var no = "临-" + d.toISOString().slice(0, 10).replace(/-/g, "") + "-" + uid.slice(0, 4).toUpperCase();
+        var party = { uid: partyUid, kind: f.party_kind.value, name: f.party_name.value, id_type: f.id_type.value,
+          id_number: f.id_number.value, legal_representative: f.legal_representative.value };
+        var body = { provisional_no: no, parties: [party], case: { kind: f.kind.value, procedure: f.procedure.value,
+          initiation_mode: f.initiation_mode.value, source: f.source.value, cause: f.cause.value, reason: f.reason.value } };
+        var pack = Object.assign({}, t, { provisional: true,
+          case: { uid: uid, number: no, cause: f.cause.value, stage: "initiation", stage_label: "程序启动（待同步编号）", agency: t.agency },
+          parties: [{ uid: partyUid, name: party.name, legal_representative: party.legal_representative }] });
+        sha256(enc.encode(canon(body))).then(function (sha) { return capture("case", uid, body, sha, { uid: uid }); })
+          .then(function () { return sealJson(pack); })
+          .then(function (box) { return put("packs", { uid: uid, box: box }); })
+          .then(function () { say("已新立案件，临时编号 " + no + "。"); location.hash = "#case=" + uid; });
+      });
+      card.appendChild(f);
+    });
+    return card;
+  }
+
   function takeOut(caseUid) {
     say("正在下载案件…");
     return hello().then(function () { return api("takeout", { device: meta.device, case: caseUid }); }).then(function (j) {
       return sealJson(j.pack).then(function (box) { return put("packs", { uid: caseUid, box: box }); });
-    }).then(function () { say("已离线携带，可在无网络时使用。"); location.hash = "#case=" + caseUid; })
+    }).then(fetchTemplate).then(function () { say("已离线携带，可在无网络时使用。"); location.hash = "#case=" + caseUid; })
       .catch(function (e) { say("离线携带失败：" + e.message, true); });
   }
 
@@ -694,6 +746,8 @@
         });
       }, Promise.resolve()).then(function () { return done; });
     }).then(function (n) {
+      return dropProvisional().then(function () { return n; });
+    }).then(function (n) {
       return setMeta("log", log).then(function () { return setMeta("synced", new Date().toISOString()); }).then(function () {
         say(n ? "同步完成：" + n + " 条记录已由服务器确认接收，本机副本已清除。" : "没有待同步的记录。");
         body.dataset.sync = "done";
@@ -707,6 +761,15 @@
       if (!e.status || e.status >= 500) setTimeout(sync, 5000);
       return setMeta("log", log);
     }).then(function () { syncing = false; route(); });
+  }
+
+  function dropProvisional() {
+    return Promise.all([all("packs"), all("records")]).then(function (got) {
+      var left = {}; got[1].forEach(function (r) { left[r.case] = true; });
+      return Promise.all(got[0].map(function (p) {
+        return openJson(p.box).then(function (pack) { if (pack.provisional && !left[p.uid]) return del("packs", p.uid); });
+      }));
+    });
   }
 
   // ------------------------------------------------------------ start
