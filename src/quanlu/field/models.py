@@ -91,9 +91,13 @@ class Takeout(models.Model):
 
 
 class RecordKind(models.TextChoices):
+    CASE = "case", "现场新立案件（临时编号）"
     DOCUMENT = "document", "文书"
     OFFICER_SIGNATURE = "officer_signature", "执法人员签名"
     PARTY_SIGNATURE = "party_signature", "当事人签名"
+    REFUSAL = "refusal", "拒签记录"
+    EXEMPTION = "exemption", "不适宜音像记录的除外情形"
+    INTERRUPTION = "interruption", "音像记录中断说明"
     MEDIA = "media", "照片或音像"
 
 
@@ -120,6 +124,10 @@ class Receipt(models.Model):
     clock_offset_ms = models.BigIntegerField("设备时钟偏差（毫秒，服务器减设备）")
     captured_at_server = models.DateTimeField("采集时间（按偏差校正）")
     received_at = models.DateTimeField("接收时间")
+    # When the officer came back (the device noted the network's return, or the officer
+    # pressed 已返回), by the server's clock: the 24-hour-after-return exception counts
+    # from it where the regulation has one.
+    returned_at = models.DateTimeField("返回时间", null=True, blank=True)
     received_by = models.ForeignKey(
         Officer, on_delete=models.PROTECT, related_name="+", verbose_name="同步人"
     )

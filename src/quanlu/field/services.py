@@ -22,9 +22,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from quanlu.cases.models import Case, Stage
+from quanlu.cases.models import Case, Party, Stage
+from quanlu.cases.services import case_open, party_add
 from quanlu.core.canonical import canonical_bytes
-from quanlu.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from quanlu.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_text, parse_uuid
 from quanlu.field import events
 from quanlu.field.keys import KeyError_, fingerprint, load_public_key, verify
@@ -39,14 +40,22 @@ from quanlu.field.models import (
 )
 from quanlu.ledger.services import record_event
 from quanlu.media.models import MediaRecord
-from quanlu.media.services import media_link
+from quanlu.media.services import exemption_record, interruption_record, media_link
+from quanlu.media.services.gaps import Signer
 from quanlu.org.models import Officer, Role
 from quanlu.org.permissions import require_admin
+from quanlu.records.catalogue import DocType, catalogue
 from quanlu.records.models import CaptureMethod, Document
-from quanlu.records.services import document_create, signature_capture, signature_sign
+from quanlu.records.services import (
+    document_create,
+    refusal_attest,
+    refusal_record,
+    signature_capture,
+    signature_sign,
+)
 
-# The one on-site document the field app makes today; the catalogue gives its form.
-FIELD_DOCUMENT_TYPES = ("inspection_transcript",)
+# The form the app opens with; the other on-site types follow in catalogue order.
+FIRST_TYPE = "inspection_transcript"
 FIELD_ROLES = (Role.OFFICER, Role.HANDLER)
 # A clock this far from the server's is shown as such on the receipt.
 CLOCK_FLAG_MS = 5 * 60 * 1000
@@ -59,6 +68,18 @@ def _require_field_officer(officer: Officer) -> None:
 
 def _revoked(device: FieldDevice) -> DeviceRevocation | None:
     return DeviceRevocation.objects.filter(device=device).first()
+
+
+def onsite_types(rulebook_id: str) -> list[DocType]:
+    """The documents made on site (the catalogue marks them ``on_site``) that the
+    case's regulation names: what a device may capture offline for the case."""
+    source = f"{rulebook_id}.txt"
+    found = [
+        t
+        for t in catalogue().types.values()
+        if t.on_site and not t.uploaded and any(c.source == source for c in t.cited_by)
+    ]
+    return sorted(found, key=lambda t: t.code != FIRST_TYPE)
 
 
 @transaction.atomic
@@ -235,9 +256,8 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
     offset = _int(record.get("clock_offset_ms"), "设备时钟偏差", "clock_offset_ms")
     sequence = _int(record.get("sequence"), "采集顺序", "sequence")
     device_sha = _sha(record.get("sha256"))
-    case = Case.objects.filter(public_id=parse_uuid(record.get("case"), label="案件", field="case")).first()
-    if case is not None and case.agency_id != device.agency_id:
-        case = None
+    returned_at = _returned_at(record.get("returned_at"), offset)
+    case = _case_of(device, record.get("case"))
     if actor.agency_id != device.agency_id:
         raise PermissionDenied("该设备不属于您的机关。")
     revocation = _revoked(device)
@@ -252,6 +272,7 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
             f"设备时钟与服务器相差约{abs(hours):.1f}小时（设备{'偏慢' if offset > 0 else '偏快'}），"
             "采集时间已按最后一次联网时测得的偏差校正，原始时间一并保存。",
         )
+    captured_server = captured_at + dt.timedelta(milliseconds=offset)
     with transaction.atomic():
         status, target, server_sha = ReceiptStatus.ACCEPTED, None, ""
         try:
@@ -261,27 +282,29 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
                     f"该设备已于{timezone.localtime(revocation.revoked_at):%Y-%m-%d %H:%M}被管理员吊销"
                     f"（{revocation.reason}），其未同步的记录不予接收，已登记备查。",
                 )
-            takeout = Takeout.objects.filter(device=device, case=case).first() if case else None
-            if takeout is None:
-                raise _Held("not_taken_out", "该案件未在本设备离线携带，记录未入卷，已按收到的内容保存。")
-            if case is not None and case.stage != takeout.stage:
-                _flag(
-                    flags,
-                    "case_moved_on",
-                    f"离线期间案件已由「{Stage(takeout.stage).label}」进入「{Stage(case.stage).label}」，"
-                    "请核对该记录是否仍适用。",
-                )
-            if kind == RecordKind.MEDIA:
-                target, server_sha = _media(actor, case, device_sha, body, flags)
-            else:
+            if kind == RecordKind.CASE:
                 server_sha = record_sha256(body)
-                if server_sha != device_sha:
-                    raise _Held(
-                        "hash_mismatch",
-                        "收到的内容与设备采集时计算的摘要不一致：记录在采集后被改动或传输中损坏。"
-                        "已按收到的内容保存并标记，未入卷。",
+                _same_hash(server_sha, device_sha)
+                case = _case_open(actor, device, body, uid, captured_server)
+                target = case.public_id
+            else:
+                takeout = Takeout.objects.filter(device=device, case=case).first() if case else None
+                if takeout is None:
+                    raise _Held("not_taken_out", "该案件未在本设备离线携带，记录未入卷，已按收到的内容保存。")
+                if case is not None and case.stage != takeout.stage:
+                    _flag(
+                        flags,
+                        "case_moved_on",
+                        f"离线期间案件已由「{Stage(takeout.stage).label}」进入「{Stage(case.stage).label}」，"
+                        "请核对该记录是否仍适用。",
                     )
-                target = _make(actor, device, case, kind, body, uid)
+                if kind == RecordKind.MEDIA:
+                    target, server_sha = _media(actor, case, device_sha, body, flags)
+                    returned_at = _upload_time(target, returned_at, flags)
+                else:
+                    server_sha = record_sha256(body)
+                    _same_hash(server_sha, device_sha)
+                    target = _make(actor, device, case, kind, body, uid)
         except _Held as held:
             status = ReceiptStatus.REFUSED if held.code == "device_revoked" else ReceiptStatus.HELD
             _flag(flags, held.code, held.message)
@@ -299,8 +322,9 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
             server_sha256=server_sha,
             captured_at=captured_at,
             clock_offset_ms=offset,
-            captured_at_server=captured_at + dt.timedelta(milliseconds=offset),
+            captured_at_server=captured_server,
             received_at=now,
+            returned_at=returned_at,
             received_by=actor,
             body=body,
             target_uid=target,
@@ -321,6 +345,7 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
                 "server_sha256": server_sha,
                 "captured_at": captured_at,
                 "clock_offset_ms": offset,
+                "returned_at": returned_at,
                 "target": target,
                 "flags": [f["code"] for f in flags],
             },
@@ -331,44 +356,153 @@ def field_record_receive(*, actor: Officer, device: FieldDevice, record: Any) ->
 
 # Flags that make an accepted record "accepted with a problem"; a clock offset alone is
 # recorded and corrected, not a problem with the record.
-FLAGGING = {"case_moved_on", "hash_mismatch"}
+FLAGGING = {"case_moved_on", "hash_mismatch", "upload_overdue"}
 
 
-def _made(uid: Any, kind: str) -> Receipt:
-    ref = parse_uuid(uid, label="对应文书", field="document")
-    receipt = Receipt.objects.filter(public_id=ref, kind=RecordKind.DOCUMENT).first()
+def _returned_at(value: Any, offset: int) -> dt.datetime | None:
+    """The officer's return, by the device clock, corrected by its offset like every
+    device time (the device notes it when the network comes back, or on 已返回)."""
+    if value in (None, ""):
+        return None
+    try:
+        return _parse_time(value) + dt.timedelta(milliseconds=offset)
+    except InvalidInput as exc:
+        raise InvalidInput("「返回时间」应为带时区的 ISO 8601 时间。", field_name="returned_at") from exc
+
+
+def _case_of(device: FieldDevice, ref: Any) -> Case | None:
+    """The case a record belongs to: a case of the device's agency, or a case the device
+    opened offline under a provisional number, found through the receipt that opened it."""
+    uid = parse_uuid(ref, label="案件", field="case")
+    case = Case.objects.filter(public_id=uid, agency_id=device.agency_id).first()
+    if case is None:
+        opened = Receipt.objects.filter(public_id=uid, kind=RecordKind.CASE, device=device).first()
+        case = opened.case if opened is not None else None
+    return case
+
+
+def _same_hash(server_sha: str, device_sha: str) -> None:
+    if server_sha != device_sha:
+        raise _Held(
+            "hash_mismatch",
+            "收到的内容与设备采集时计算的摘要不一致：记录在采集后被改动或传输中损坏。"
+            "已按收到的内容保存并标记，未入卷。",
+        )
+
+
+def _held_from(exc: DomainError, what: str) -> _Held:
+    """A service's refusal, with the articles its findings cite."""
+    cited = ""
+    if isinstance(exc, Refused) and exc.findings:
+        cited = "（依据：" + "；".join(dict.fromkeys(f.article for f in exc.findings)) + "）"
+    return _Held("service_refused", f"服务器未能{what}：{exc.message}{cited}已按收到的内容保存。")
+
+
+# What a case opened offline may say of itself and of its parties: the fields of the
+# online forms, nothing else (the number is the server's to give).
+CASE_FIELDS = (
+    "kind",
+    "procedure",
+    "initiation_mode",
+    "source",
+    "cause",
+    "reason",
+    "source_detail",
+    "summary",
+)
+PARTY_FIELDS = ("kind", "name", "id_type", "id_number", "legal_representative", "address", "phone")
+
+
+def _case_open(
+    actor: Officer, device: FieldDevice, body: dict[str, Any], uid: uuid.UUID, opened: dt.datetime
+) -> Case:
+    """Open the case a device started offline under a provisional number (临时编号),
+    through the usual numbering; its parties keep the device's ids as their tokens, so
+    records made under the provisional case find them. The case is taken out on the
+    device at once: what was captured under it follows."""
+    fields = body.get("case")
+    parties = body.get("parties") or []
+    try:
+        with transaction.atomic():
+            if not isinstance(fields, dict) or not isinstance(parties, list):
+                raise InvalidInput("新立案件的内容格式不正确。", field_name="case")
+            case = case_open(
+                actor=actor, client_token=uid, at=opened, **{k: fields[k] for k in CASE_FIELDS if k in fields}
+            )
+            for p in parties:
+                if not isinstance(p, dict):
+                    raise InvalidInput("当事人格式不正确。", field_name="parties")
+                party_add(
+                    actor=actor,
+                    case=case,
+                    client_token=parse_uuid(p.get("uid"), label="当事人标识", field="parties"),
+                    **{k: p[k] for k in PARTY_FIELDS if k in p},
+                )
+            case_take_offline(actor=actor, case=case, device=device)
+            return case
+    except DomainError as exc:
+        raise _held_from(exc, "立案") from exc
+
+
+def _device_parties(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
+    """A form made under a provisional case names its parties by the device's ids: the
+    server's ids replace them for the document (the receipt keeps the form as captured)."""
+    tokens = {
+        str(p.client_token): str(p.public_id)
+        for p in Party.objects.filter(case=case).exclude(client_token=None)
+    }
+    if not tokens:
+        return fields
+    return {k: tokens.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
+
+
+def _made(uid: Any, kind: str, *, label: str = "对应文书", of: str = RecordKind.DOCUMENT) -> Receipt:
+    """The receipt of the record (a document, or a file with ``of``) this one refers to
+    by its device id; held when that record made nothing."""
+    ref = parse_uuid(uid, label=label, field="document")
+    receipt = Receipt.objects.filter(public_id=ref, kind=of).first()
     if receipt is None or receipt.target_uid is None:
         raise _Held(
-            "document_missing", f"{RecordKind(kind).label}所属的文书未能入卷，该签名按收到的内容保存。"
+            "document_missing", f"{RecordKind(kind).label}所依据的记录未能入卷，该记录按收到的内容保存。"
         )
     return receipt
+
+
+def _target(uid: Any, kind: str, *, label: str = "对应文书", of: str = RecordKind.DOCUMENT) -> uuid.UUID:
+    """What the server made of the record referred to (see ``_made``)."""
+    target = _made(uid, kind, label=label, of=of).target_uid
+    assert target is not None  # _made holds a record that made nothing
+    return target
 
 
 def _make(
     actor: Officer, device: FieldDevice, case: Case | None, kind: str, body: dict[str, Any], uid: uuid.UUID
 ) -> uuid.UUID:
     """Hand the record to the service that makes it when online, in a savepoint: a
-    refusal (the certificate expired meanwhile, the slot is full, the case closed)
-    keeps the record as received, with the service's own message."""
+    refusal (the certificate expired meanwhile, the slot is full, the case closed, a
+    rule of the regulation) keeps the record as received, with the service's own
+    message and the articles it cites."""
     assert case is not None
     try:
         with transaction.atomic():
             if kind == RecordKind.DOCUMENT:
-                if body.get("type_code") not in FIELD_DOCUMENT_TYPES:
-                    raise InvalidInput("现场离线采集不支持该文书类型。", field_name="type_code")
-                doc = document_create(
-                    actor=actor,
-                    case=case,
-                    type_code=body["type_code"],
-                    fields=body.get("fields"),
-                    client_token=uid,
-                )
-                return doc.public_id
+                return _document(actor, case, body, uid)
+            if kind == RecordKind.EXEMPTION:
+                return _exemption(actor, case, body, uid)
+            if kind == RecordKind.INTERRUPTION:
+                return _interruption(actor, device, case, body)
+            if kind == RecordKind.REFUSAL:
+                return _refusal(device, body)
             made = _made(body.get("document"), kind)
-            assert made.target_uid is not None  # _made holds a record that made nothing
-            doc = Document.objects.get(public_id=made.target_uid)
+            doc = Document.objects.get(public_id=_target(made.public_id, kind))
             if kind == RecordKind.OFFICER_SIGNATURE:
-                signer = _verified_signer(device, made, body)
+                if str(body.get("content_sha256") or "") != made.device_sha256:
+                    raise _Held(
+                        "signed_other_content", "签名所针对的内容摘要与文书采集时的摘要不一致，签名未入卷。"
+                    )
+                signer = _verified_signer(
+                    device, body.get("officer"), made.device_sha256, body.get("signature")
+                )
                 sig = signature_sign(
                     actor=signer,
                     document=doc,
@@ -392,13 +526,105 @@ def _make(
             )
             return sig.public_id
     except DomainError as exc:
-        raise _Held("service_refused", f"服务器未能入卷：{exc.message}已按收到的内容保存。") from exc
+        raise _held_from(exc, "入卷") from exc
 
 
-def _verified_signer(device: FieldDevice, made: Receipt, body: dict[str, Any]) -> Officer:
-    """The officer whose key on this device signed the document's digest as captured."""
+def _document(actor: Officer, case: Case, body: dict[str, Any], uid: uuid.UUID) -> uuid.UUID:
+    codes = {t.code for t in onsite_types(case.rulebook_id)}
+    if body.get("type_code") not in codes:
+        raise InvalidInput("该文书类型不是本案适用规定中的现场文书，不能离线制作。", field_name="type_code")
+    fields = body.get("fields")
+    doc = document_create(
+        actor=actor,
+        case=case,
+        type_code=body["type_code"],
+        fields=_device_parties(case, fields) if isinstance(fields, dict) else fields,
+        client_token=uid,
+    )
+    return doc.public_id
+
+
+def _statement(device: FieldDevice, body: dict[str, Any]) -> tuple[dict[str, Any], list[Officer]]:
+    """A record signed by officers on the device: ``statement`` is what they sign (its
+    canonical JSON's SHA-256), ``signatures`` their raw ECDSA signatures over that
+    digest. Returns the statement and its signers, each signature re-verified."""
+    statement, signatures = body.get("statement"), body.get("signatures") or []
+    if not isinstance(statement, dict) or not isinstance(signatures, list):
+        raise InvalidInput("签名记录的格式不正确。", field_name="statement")
+    if not all(isinstance(s, dict) for s in signatures):
+        raise InvalidInput("签名格式不正确。", field_name="signatures")
+    digest = record_sha256(statement)
+    return statement, [
+        _verified_signer(device, s.get("officer"), digest, s.get("signature")) for s in signatures
+    ]
+
+
+def _refusal(device: FieldDevice, body: dict[str, Any]) -> uuid.UUID:
+    """A person refused to sign: the note is recorded by the first officer who signed it
+    on the device and attested by the others (001 第十四条 asks two), each signature
+    re-verified; a witness signs the document's own witness slot (a party signature)."""
+    statement, signers = _statement(device, body)
+    if not signers:
+        raise InvalidInput("拒签记录应由在场执法人员签名确认。", field_name="signatures")
+    doc = Document.objects.get(public_id=_target(statement.get("document"), RecordKind.REFUSAL))
+    refusal = refusal_record(
+        actor=signers[0],
+        document=doc,
+        slot=str(statement.get("slot") or ""),
+        person_name=str(statement.get("person_name") or ""),
+        reason=str(statement.get("reason") or ""),
+        signature_method=CaptureMethod.DEVICE_KEY,
+    )
+    for other in signers[1:]:
+        refusal_attest(actor=other, refusal=refusal, signature_method=CaptureMethod.DEVICE_KEY)
+    return refusal.public_id
+
+
+def _exemption(actor: Officer, case: Case, body: dict[str, Any], uid: uuid.UUID) -> uuid.UUID:
+    """A step that went without audio-visual recording, and why: the rulebook's rules
+    judge it at receipt exactly as online (the written reason where 004 asks it)."""
+    written = body.get("written_reason")
+    exemption = exemption_record(
+        actor=actor,
+        case=case,
+        kind=str(body.get("kind") or ""),
+        activity=str(body.get("activity") or ""),
+        document=_target(body.get("document"), RecordKind.EXEMPTION),
+        reason=str(body.get("reason") or ""),
+        written_reason=_target(written, RecordKind.EXEMPTION, label="书面原因说明") if written else None,
+        client_token=uid,
+    )
+    return exemption.public_id
+
+
+def _interruption(actor: Officer, device: FieldDevice, case: Case, body: dict[str, Any]) -> uuid.UUID:
+    """Recording stopped and could not resume on site (001 第二十二条): the written
+    statement, signed on the device by the officers present; the regulation's number
+    of signers is checked at receipt as online."""
+    statement, signers = _statement(device, body)
+    last = _target(
+        statement.get("last_record"), RecordKind.INTERRUPTION, label="中断前的记录", of=RecordKind.MEDIA
+    )
+    record = MediaRecord.objects.filter(public_id=last, case=case).first()
+    document = statement.get("document")
+    interruption = interruption_record(
+        actor=actor,
+        case=case,
+        reason=str(statement.get("reason") or ""),
+        detail=str(statement.get("detail") or ""),
+        form="written",
+        last_record=record,
+        statement=str(statement.get("statement") or ""),
+        signers=[Signer(officer=o, method=CaptureMethod.DEVICE_KEY) for o in signers],
+        document_uid=_target(document, RecordKind.INTERRUPTION) if document else None,
+    )
+    return interruption.public_id
+
+
+def _verified_signer(device: FieldDevice, officer_ref: Any, signed: str, signature: Any) -> Officer:
+    """The officer whose key on this device signed ``signed`` (a digest, hex)."""
     officer = Officer.objects.filter(
-        public_id=parse_uuid(body.get("officer"), label="签名人", field="officer"), agency=device.agency
+        public_id=parse_uuid(officer_ref, label="签名人", field="officer"), agency=device.agency
     ).first()
     credential = (
         FieldCredential.objects.filter(device=device, officer=officer).order_by("-enrolled_at", "-id").first()
@@ -407,11 +633,8 @@ def _verified_signer(device: FieldDevice, made: Receipt, body: dict[str, Any]) -
     )
     if officer is None or credential is None:
         raise _Held("not_enrolled", "签名人未在该设备登记签名凭证，签名无法核验，未入卷。")
-    signed = str(body.get("content_sha256") or "")
-    if signed != made.device_sha256:
-        raise _Held("signed_other_content", "签名所针对的内容摘要与文书采集时的摘要不一致，签名未入卷。")
     try:
-        raw = base64.b64decode(str(body.get("signature") or ""), validate=True)
+        raw = base64.b64decode(str(signature or ""), validate=True)
         verify(base64.b64decode(credential.public_key), raw, signed.encode())
     except (binascii.Error, KeyError_) as exc:
         raise _Held(
@@ -446,3 +669,16 @@ def _media(
         except DomainError as exc:
             raise _Held("service_refused", f"服务器未能关联到笔录：{exc.message}") from exc
     return record.public_id, record.sha256
+
+
+def _upload_time(
+    target: uuid.UUID, returned_at: dt.datetime | None, flags: list[dict[str, str]]
+) -> dt.datetime | None:
+    """The ingest judged the upload's time by the rulebook (24 h, or 24 h after return
+    where the regulation allows it, with the return time the device declared): a late
+    record is flagged on the receipt with the ingest's words and article."""
+    record = MediaRecord.objects.get(public_id=target)
+    for f in record.flags or []:
+        if f.get("code") in ("upload_overdue", "returned_at_missing"):
+            _flag(flags, f["code"], f["message"])
+    return record.returned_at or returned_at

@@ -12,6 +12,7 @@ urlpatterns = [
     path("field/api/enroll", views.api_enroll, name="enroll"),
     path("field/api/cases", views.api_cases, name="cases"),
     path("field/api/takeout", views.api_takeout, name="takeout"),
+    path("field/api/new-case", views.api_new_case, name="new_case"),
     path("field/api/sync", views.api_sync, name="sync"),
     path("field/devices/", views.devices, name="devices"),
     path("field/devices/<str:device_id>/revoke/", views.device_revoke, name="revoke"),

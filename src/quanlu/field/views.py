@@ -40,6 +40,7 @@ SHELL_STATIC = (
     "web/quanlu.css",
     "records/records.css",
     "field/field.css",
+    "field/checks.js",
     "field/field.js",
     "field/vendor/hash-wasm/sha256.umd.min.js",
     "media/vendor/tus-js-client/tus.min.js",
@@ -224,6 +225,14 @@ def api_takeout(request: HttpRequest) -> dict[str, Any]:
     case = case_get_for(officer, data.get("case"))
     takeout = services.case_take_offline(actor=officer, case=case, device=device)
     return {"takeout": takeout.public_id, "taken_at": takeout.taken_at, "pack": fs.case_pack(case)}
+
+
+@require_GET
+@_json_api
+def api_new_case(request: HttpRequest) -> dict[str, Any]:
+    """What the device keeps to open cases offline under a provisional number."""
+    _device(request, {"device": request.GET.get("device")})
+    return {"pack": fs.new_case_pack(current_officer(request))}
 
 
 @require_POST

@@ -316,13 +316,19 @@ class Interruption(models.Model):
         ordering = ["recorded_at", "id"]
 
 
+# A written statement is signed online with the officer's password, or, when it was
+# made on site without a network, with the officer's key on the field device (its
+# signature re-verified by the server on receipt).
+INTERRUPTION_SIGNATURE_METHODS = [*SignatureMethod.choices, ("device_key", "现场设备密钥签名")]
+
+
 class InterruptionSignature(models.Model):
     public_id = models.UUIDField("公开标识", default=uuid.uuid4, unique=True, editable=False)
     interruption = models.ForeignKey(Interruption, on_delete=models.PROTECT, related_name="signatures")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+", verbose_name="签字人")
     certificate_no = models.CharField("执法证件编号", max_length=32)
     signed_at = models.DateTimeField("签字时间")
-    method = models.CharField("签名方式", max_length=16, choices=SignatureMethod.choices)
+    method = models.CharField("签名方式", max_length=16, choices=INTERRUPTION_SIGNATURE_METHODS)
 
     class Meta:
         verbose_name = "中断说明签字"

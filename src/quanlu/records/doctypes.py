@@ -187,6 +187,8 @@ class DocType:
     abbr: str = ""
     numbered: bool = False
     party_record: bool = False
+    # Made where the work happens (现场), so the field app offers it offline.
+    on_site: bool = False
     page_footer: str = ""
     file: str = ""
 

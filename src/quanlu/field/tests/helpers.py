@@ -106,24 +106,45 @@ class Device:
         }
         return self.record("document", {"type_code": "inspection_transcript", "fields": fields})
 
-    def officer_signs(self, doc: dict, officer: Any, *, signed: str = "") -> dict:
+    def officer_signs(self, doc: dict, officer: Any, *, signed: str = "", slot: str = "officers") -> dict:
         content = signed or doc["sha256"]
         sig = sign_raw(self.keys[str(officer.public_id)], content.encode())
         return self.record(
             "officer_signature",
             {
                 "document": doc["uid"],
-                "slot": "officers",
+                "slot": slot,
                 "officer": str(officer.public_id),
                 "content_sha256": content,
                 "signature": sig,
             },
         )
 
-    def party_signs(self, doc: dict, name: str = "刘建国") -> dict:
+    def document(self, type_code: str, **overrides: Any) -> dict:
+        """Any on-site form, filled as the catalogue's samples fill it online."""
+        from quanlu.records.catalogue import doc_type
+        from quanlu.records.sample import Staff, sample_fields
+
+        w = self.world
+        staff = Staff(
+            officer=w.officer, officer2=w.officer2, reviewer=w.reviewer, legal=w.legal, approver=w.approver
+        )
+        fields = {**sample_fields(doc_type(type_code), self.case, staff), **overrides}
+        return self.record("document", {"type_code": type_code, "fields": fields})
+
+    def statement(self, kind: str, statement: dict[str, Any], *officers: Any) -> dict:
+        """A record the officers sign on the device: each signs its statement's digest."""
+        digest = hashlib.sha256(canonical_bytes(statement)).hexdigest()
+        signatures = [
+            {"officer": str(o.public_id), "signature": sign_raw(self.keys[str(o.public_id)], digest.encode())}
+            for o in officers
+        ]
+        return self.record(kind, {"statement": statement, "signatures": signatures})
+
+    def party_signs(self, doc: dict, name: str = "刘建国", slot: str = "party") -> dict:
         image = base64.b64encode(png()).decode()
         return self.record(
-            "party_signature", {"document": doc["uid"], "slot": "party", "signer_name": name, "image": image}
+            "party_signature", {"document": doc["uid"], "slot": slot, "signer_name": name, "image": image}
         )
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from quanlu.cases.models import Case
 from quanlu.field.models import Receipt, ReceiptStatus, Takeout
 from quanlu.field.tests.helpers import case_with_party
 from quanlu.ledger.services import ledger_integrate
@@ -169,6 +170,13 @@ def test_field_capture_offline_and_sync_on_return(
         page.fill("#pin", PIN2)
         page.click("#slot-officers button[type=submit]")
         page.wait_for_selector(f"text=已签名：{w.officer2.full_name}")
+        # The regulation's other on-site forms, and a refusal to sign or a witness, offered.
+        assert "询问笔录" in page.inner_text("#doc-type")
+        assert page.locator("#slot-refusal").count() == 1
+        page.screenshot(path=str(out / "3b-other-forms-refusal-witness.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(out / "3c-other-forms-refusal-witness-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#slot-party canvas.sigpad").scroll_into_view_if_needed()
         box = page.locator("#slot-party canvas.sigpad").bounding_box()
         page.mouse.move(box["x"] + 30, box["y"] + 60)
@@ -205,7 +213,23 @@ def test_field_capture_offline_and_sync_on_return(
         page.goto(f"{base}/field/")
         page.wait_for_selector("#pending")
         assert "7 条记录待同步" in page.inner_text("#pending")
+        assert "尚未记录返回时间" in page.inner_text("#returned-at"), "not back while offline"
         page.screenshot(path=str(out / "5-offline-home-pending.png"), full_page=True)
+        # A case opened here, offline, under a provisional number (numbered on sync).
+        page.fill("#new-case-form input[name=cause]", "某矿业有限公司涉嫌无证开采案")
+        page.fill("#new-case-form textarea[name=reason]", "巡查发现矿区有开采痕迹。")
+        page.select_option("#new-case-form select[name=party_kind]", "organisation")
+        page.select_option("#new-case-form select[name=id_type]", "uscc")
+        page.fill("#new-case-form input[name=party_name]", "某矿业有限公司")
+        page.fill("#new-case-form input[name=id_number]", f.uscc())
+        page.fill("#new-case-form input[name=legal_representative]", "王某")
+        page.click("#new-case-form button[type=submit]")
+        page.wait_for_selector("#transcript")
+        assert "临-" in page.inner_text("h1")
+        page.screenshot(path=str(out / "5b-offline-new-case.png"), full_page=True)
+        page.goto(f"{base}/field/")
+        page.wait_for_selector("#pending")
+        assert "8 条记录待同步" in page.inner_text("#pending")
 
         # 7. Back online: the device syncs by itself, in capture order, and wipes its copies.
         # The network drops again in the middle of the video (its second 1 MB chunk) and
@@ -250,7 +274,7 @@ def test_field_capture_offline_and_sync_on_return(
         assert not [e for e in errors if "Content Security Policy" in e or "Error" in e], errors
         context.close()
 
-    assert len(log) == 7, log
+    assert len(log) == 8, log
     assert all(sha == dsha for sha, dsha, _ in log), log
     receipts = list(Receipt.objects.order_by("sequence"))
     assert [r.kind for r in receipts] == [
@@ -261,9 +285,16 @@ def test_field_capture_offline_and_sync_on_return(
         "media",
         "media",
         "media",
+        "case",
     ]
-    assert all(r.status == ReceiptStatus.ACCEPTED for r in receipts), [r.flags for r in receipts]
+    assert all(r.status == ReceiptStatus.ACCEPTED for r in receipts), [r.flags for r in receipts if r.flags]
     assert all(r.server_sha256 == r.device_sha256 for r in receipts)
+    # The device noted its return when the server answered again, and sent it with each record.
+    assert all(r.returned_at is not None for r in receipts)
+    assert all(r.captured_at_server < r.returned_at <= r.received_at for r in receipts)
+    opened = Case.objects.get(client_token=receipts[-1].public_id)
+    assert opened.number.startswith(case.number[:3]), "numbered by the agency's sequence"
+    assert Takeout.objects.filter(case=opened).exists()
     doc = Document.objects.get(case=case)
     assert doc.client_token == receipts[0].public_id
     assert Signature.objects.filter(document=doc).count() == 3

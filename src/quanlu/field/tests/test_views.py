@@ -93,3 +93,16 @@ def test_the_administrator_revokes_a_device_from_its_page(client, world):
     client.post(f"/field/devices/{device.uid}/revoke/", {"reason": "手机遗失"})
     assert DeviceRevocation.objects.get().reason == "手机遗失"
     assert "已吊销" in client.get("/field/devices/").content.decode()
+
+
+def test_the_new_case_pack_needs_a_known_device_and_an_officer(client, world):
+    device = setup(world)
+    client.force_login(world.officer)
+    ok = client.get(f"/field/api/new-case?device={device.uid}")
+    assert ok.status_code == 200
+    assert ok.json()["pack"]["document_types"][0]["code"] == "inspection_transcript"
+    assert client.get("/field/api/new-case?device=6f1c0d52-8f3e-4d0e-9a55-0d7f7b9d1a01").status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(f"/field/api/new-case?device={device.uid}").status_code == 404
+    client.force_login(world.archivist)
+    assert client.get(f"/field/api/new-case?device={device.uid}").status_code == 403

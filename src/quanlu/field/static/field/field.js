@@ -219,35 +219,15 @@
   }
   function packOf(uid) { return get("packs", uid).then(function (p) { return p ? openJson(p.box) : null; }); }
 
-  // The rules the device can evaluate itself (the pack carries them, with their article).
-  function checks(pack, doc, sigs) {
-    if (!doc) return [];
-    var officers = doc.body.fields.officers || [], signed = {};
-    sigs.forEach(function (s) { signed[s.body.slot + ":" + (s.body.officer || s.body.signer_name)] = true; });
-    var byUid = {}; pack.officers.forEach(function (o) { byUid[o.uid] = o; });
-    return pack.checks.map(function (c) {
-      var wrong = [];
-      if (c.kind === "officers_present") {
-        var min = c.params.min || 1;
-        if (officers.length < min) wrong.push("只记录了" + officers.length + "名执法人员，应当" + min + "人以上");
-        officers.forEach(function (o) {
-          var known = byUid[o.officer];
-          if (!known || !known.certificate_valid) wrong.push((known ? known.name : "") + "的执法证件无效");
-          if (c.params.certificate_shown && !o.certificate_shown) wrong.push("未记录" + (known ? known.name : "") + "出示执法证件");
-        });
-      } else if (c.kind === "documents_signed") {
-        officers.forEach(function (o) { if (!signed["officers:" + o.officer]) wrong.push((byUid[o.officer] || {}).name + "尚未签名"); });
-        if (!sigs.some(function (s) { return s.body.slot === "party"; })) wrong.push("当事人或在场人员尚未签名");
-      }
-      return { check: c, ok: !wrong.length, message: wrong.join("；") };
-    });
-  }
+  // The rules the device can evaluate itself (checks.js, from the pack's data).
+  function checks(pack, doc, records) { return window.quanluFieldChecks(pack, doc, records); }
 
   // ------------------------------------------------------------ screens
   function route() {
     var m = /#case=([0-9a-f-]+)/.exec(location.hash);
     var t = /#take=([0-9a-f-]+)/.exec(location.hash);
-    if (m) return showCase(m[1]);
+    var d = /&doc=([0-9a-f-]+)/.exec(location.hash), n = /&type=([a-z_]+)/.exec(location.hash);
+    if (m) return showCase(m[1], { doc: d && d[1], type: n && n[1] });
     return home(t ? t[1] : "");
   }
 
@@ -276,6 +256,7 @@
       var list = el("ul", { cls: "plain" });
       carried.appendChild(list);
       Promise.all(packs.map(function (p) { return openJson(p.box); })).then(function (ps) {
+        returnCard(ps);
         ps.forEach(function (p) {
           var n = recs.filter(function (r) { return r.case === p.case.uid; }).length;
           list.appendChild(el("li", {}, [el("span", { cls: "tag offline", text: "已离线" }), " ",
@@ -284,6 +265,7 @@
         });
       });
       view.appendChild(carried);
+      view.appendChild(newCaseCard());
 
       if (navigator.onLine && keys.length) {
         var pick = el("section", { cls: "card", id: "take" }, [el("h2", { text: "选择要离线携带的案件" }), el("p", { cls: "muted", text: "只下载这些案件现场需要的内容：案情、当事人、执法人员及证件、现场文书的格式和可在本机运行的检查。" })]);
@@ -318,11 +300,83 @@
     });
   }
 
+  // 已返回: the officer says they are back, and, where the regulation allows storing
+  // audio-visual records within its time after return, which circumstance kept them out.
+  function returnCard(packs) {
+    var reasons = {}, rule = null;
+    packs.forEach(function (p) { if (p.upload && p.upload.after_return) { rule = p.upload; p.upload.reasons.forEach(function (r) { reasons[r[0]] = r[1]; }); } });
+    var back = meta.returned;
+    var card = el("section", { cls: "card", id: "return" }, [el("h2", { text: "返回所在机关" }),
+      el("p", { cls: "muted", id: "returned-at", text: back ? "已记录返回时间：" + new Date(back.at).toLocaleString("zh-CN") + (back.reason ? "（" + (reasons[back.reason] || back.reason) + "）" : "") : "尚未记录返回时间（网络恢复时自动记录）。" })]);
+    if (rule) {
+      var sel = el("select", { id: "return-reason" }, [el("option", { value: "", text: "未能及时储存的情形（如有）" })].concat(Object.keys(reasons).map(function (k) { return el("option", { value: k, text: reasons[k] }); })));
+      card.appendChild(el("p", { cls: "muted small", text: rule.article + "：可在返回后" + rule.after_return + "内储存音像记录。" }));
+      card.appendChild(el("p", {}, [sel, " ", el("button", { type: "button", id: "returned", text: "已返回", onclick: function () {
+        setMeta("away", true).then(function () { return noteReturn(sel.value); }).then(function () { say("已记录返回时间。"); route(); });
+      } })]));
+    } else if (packs.length) {
+      card.appendChild(el("p", { cls: "muted small", text: "本机案件适用的规定未设返回后延期储存音像记录的情形：音像记录应在记录完成后按期储存。" }));
+    }
+    var carried = document.getElementById("carried");
+    if (carried) carried.parentNode.insertBefore(card, carried.nextSibling);
+  }
+
+  // 现场新立案件: a case opened on site under a provisional number (临时编号). The
+  // device keeps the agency's part of a pack (fetched while online); the server numbers
+  // the case when the record arrives, and what is captured under it follows it.
+  function fetchTemplate() {
+    return api("new-case?device=" + meta.device).then(function (j) { return sealJson(j.pack); })
+      .then(function (box) { return setMeta("template", box); });
+  }
+  function newCaseCard() {
+    var card = el("section", { cls: "card", id: "new-case" }, [el("h2", { text: "现场新立案件" })]);
+    if (!meta.template) {
+      card.appendChild(el("p", { cls: "muted", text: "联网时携带案件后，即可在无网络时新立案件（临时编号，同步后由系统编号）。" }));
+      return card;
+    }
+    openJson(meta.template).then(function (t) {
+      var opt = function (name, list) { return el("select", { name: name }, list.map(function (c) { return el("option", { value: c[0], text: c[1] }); })); };
+      var f = el("form", { cls: "new-case-form", id: "new-case-form" }, [
+        el("label", {}, ["案由 *", el("input", { name: "cause", required: true })]),
+        el("label", {}, ["立案（启动）理由 *", el("textarea", { name: "reason", rows: "2", required: true })]),
+        el("label", {}, ["执法行为类别 ", opt("kind", t.choices.kind)]),
+        el("label", {}, ["程序 ", opt("procedure", t.choices.procedure)]),
+        el("label", {}, ["启动方式 ", opt("initiation_mode", t.choices.initiation_mode)]),
+        el("label", {}, ["案件来源 ", opt("source", t.choices.source)]),
+        el("h3", { text: "当事人" }),
+        el("label", {}, ["类别 ", opt("party_kind", t.choices.party_kind)]),
+        el("label", {}, ["名称或姓名 *", el("input", { name: "party_name", required: true })]),
+        el("label", {}, ["证件类型 ", opt("id_type", t.choices.id_type)]),
+        el("label", {}, ["证件号码 *", el("input", { name: "id_number", required: true })]),
+        el("label", {}, ["法定代表人（单位必填） ", el("input", { name: "legal_representative" })]),
+        el("button", { type: "submit", cls: "primary", text: "新立案件（临时编号）" })
+      ]);
+      f.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var uid = uuid(), partyUid = uuid(), d = serverNow();
+        var no = "临-" + d.toISOString().slice(0, 10).replace(/-/g, "") + "-" + uid.slice(0, 4).toUpperCase();
+        var party = { uid: partyUid, kind: f.party_kind.value, name: f.party_name.value, id_type: f.id_type.value,
+          id_number: f.id_number.value, legal_representative: f.legal_representative.value };
+        var body = { provisional_no: no, parties: [party], case: { kind: f.kind.value, procedure: f.procedure.value,
+          initiation_mode: f.initiation_mode.value, source: f.source.value, cause: f.cause.value, reason: f.reason.value } };
+        var pack = Object.assign({}, t, { provisional: true,
+          case: { uid: uid, number: no, cause: f.cause.value, stage: "initiation", stage_label: "程序启动（待同步编号）", agency: t.agency },
+          parties: [{ uid: partyUid, name: party.name, legal_representative: party.legal_representative }] });
+        sha256(enc.encode(canon(body))).then(function (sha) { return capture("case", uid, body, sha, { uid: uid }); })
+          .then(function () { return sealJson(pack); })
+          .then(function (box) { return put("packs", { uid: uid, box: box }); })
+          .then(function () { say("已新立案件，临时编号 " + no + "。"); location.hash = "#case=" + uid; });
+      });
+      card.appendChild(f);
+    });
+    return card;
+  }
+
   function takeOut(caseUid) {
     say("正在下载案件…");
     return hello().then(function () { return api("takeout", { device: meta.device, case: caseUid }); }).then(function (j) {
       return sealJson(j.pack).then(function (box) { return put("packs", { uid: caseUid, box: box }); });
-    }).then(function () { say("已离线携带，可在无网络时使用。"); location.hash = "#case=" + caseUid; })
+    }).then(fetchTemplate).then(function () { say("已离线携带，可在无网络时使用。"); location.hash = "#case=" + caseUid; })
       .catch(function (e) { say("离线携带失败：" + e.message, true); });
   }
 
@@ -358,7 +412,39 @@
         ]);
       })));
     }
-    return null; // a type the field form does not offer yet (none is required in 现场检查笔录)
+    if (spec.type === "choice") {
+      return el("label", {}, [label, el("select", { name: name, id: name }, [el("option", { value: "", text: "请选择" })].concat((spec.options || []).map(function (o) { return el("option", { value: o[0], text: o[1] }); })))]);
+    }
+    if (spec.type === "multi_choice") {
+      return el("fieldset", { id: name }, [el("legend", { text: label })].concat((spec.options || []).map(function (o) {
+        return el("label", { cls: "check" }, [el("input", { type: "checkbox", name: name, value: o[0] }), o[1]]);
+      })));
+    }
+    if (spec.type === "integer") return el("label", {}, [label, el("input", { name: name, id: name, type: "number", inputmode: "numeric" })]);
+    if (spec.type === "date") return el("label", {}, [label, el("input", { name: name, id: name, type: "date", value: local(serverNow()).slice(0, 10) })]);
+    // Rows of a table or turns of a conversation: one line each, columns split by "|"
+    // (问：/答： start a turn).
+    var hint = spec.type === "turns" ? "每行一问或一答，以「问：」或「答：」开头"
+      : spec.type === "items" ? "每行一项：" + (spec.columns || []).map(function (c) { return c[1]; }).join(" | ")
+      : spec.type === "persons" ? "每行一人：姓名 | 身份" : "";
+    if (hint) return el("label", {}, [label + "（" + hint + "）", el("textarea", { name: name, id: name, rows: "5" })]);
+    return null;
+  }
+  function lines(text) { return (text || "").split(/\n/).map(function (l) { return l.trim(); }).filter(Boolean); }
+  function rows(spec, text) {
+    if (spec.type === "turns") {
+      var speakers = spec.speakers || [["question", "问"], ["answer", "答"]];
+      return lines(text).map(function (l) {
+        var who = speakers.filter(function (sp) { return l.indexOf(sp[1] + "：") === 0; })[0] || speakers[l.indexOf("答") === 0 ? 1 : 0];
+        return { speaker: who[0], text: l.replace(/^[^：]{1,2}：/, "") };
+      });
+    }
+    var cols = spec.type === "persons" ? [["name"], ["role"]] : (spec.columns || []);
+    return lines(text).map(function (l) {
+      var parts = l.split("|"), row = {};
+      cols.forEach(function (c, i) { row[c[0]] = (parts[i] || "").trim(); });
+      return row;
+    });
   }
   function readForm(form, type) {
     var fields = {}, missing = [];
@@ -380,6 +466,14 @@
         v = form[name] && form[name].value ? new Date(form[name].value).toISOString() : null;
       } else if (spec.type === "person") {
         v = form[name] && form[name].value ? { name: form[name].value } : null;
+      } else if (spec.type === "multi_choice") {
+        v = Array.prototype.map.call(form.querySelectorAll("input[name=" + name + "]:checked"), function (c) { return c.value; });
+        if (!v.length) v = null;
+      } else if (spec.type === "integer") {
+        v = form[name] && form[name].value !== "" ? parseInt(form[name].value, 10) : null;
+      } else if (spec.type === "turns" || spec.type === "items" || spec.type === "persons") {
+        v = form[name] ? rows(spec, form[name].value) : [];
+        if (!v.length) v = null;
       } else if (form[name]) {
         v = form[name].value || null;
       }
@@ -389,17 +483,30 @@
     return { fields: fields, missing: missing };
   }
 
-  function showCase(caseUid) {
+  function typeOf(pack, code) { return pack.document_types.filter(function (t) { return t.code === code; })[0] || pack.document_types[0]; }
+  function showCase(caseUid, want) {
     return Promise.all([packOf(caseUid), caseRecords(caseUid), all("keys")]).then(function (got) {
       var pack = got[0], recs = got[1], keys = got[2];
       view.textContent = "";
       if (!pack) { view.appendChild(el("p", { text: "本机没有该案件。" })); return; }
-      var type = pack.document_types[0];
       view.appendChild(el("p", {}, [el("a", { href: "#", text: "‹ 返回" })]));
       view.appendChild(el("h1", { text: pack.case.number }));
       view.appendChild(el("p", {}, [el("span", { cls: "tag offline", text: "已离线" }), " " + pack.case.cause + " · " + pack.case.stage_label]));
       var docs = recs.filter(function (r) { return r.kind === "document"; });
-      var doc = docs[docs.length - 1] || null;
+      // The document shown: the one asked for, else the latest; a new form when a type is asked.
+      var doc = want && want.doc ? docs.filter(function (d) { return d.uid === want.doc; })[0] : (want && want.type ? null : docs[docs.length - 1] || null);
+      var type = doc ? typeOf(pack, doc.body.type_code) : typeOf(pack, want && want.type);
+      if (docs.length || (want && want.type)) {
+        // The other on-site documents of the regulation, from the same catalogue forms.
+        var picker = el("select", { id: "doc-type", "aria-label": "现场文书类型" }, pack.document_types.map(function (t) {
+          return el("option", { value: t.code, text: t.title, selected: t.code === type.code });
+        }));
+        view.appendChild(el("section", { cls: "card", id: "docs" }, [el("h2", { text: "本机现场文书（" + docs.length + "）" }),
+          el("ul", { cls: "plain" }, docs.map(function (d) {
+            return el("li", {}, [el("a", { href: "#case=" + caseUid + "&doc=" + d.uid, text: typeOf(pack, d.body.type_code).title + " · " + new Date(d.captured_at).toLocaleString("zh-CN") })]);
+          })),
+          el("p", {}, [picker, " ", el("button", { type: "button", id: "new-doc", text: "制作", onclick: function () { location.hash = "#case=" + caseUid + "&type=" + picker.value; } })])]));
+      }
       if (!doc) {
         var form = el("form", { cls: "doc-form field-form", id: "transcript" }, [el("h2", { text: "制作" + type.title })]);
         type.fields.forEach(function (spec) { var i = fieldInput(spec, pack); if (i) form.appendChild(i); });
@@ -408,8 +515,9 @@
           e.preventDefault();
           var got = readForm(form, type);
           if (got.missing.length) { say("请填写：" + got.missing.join("、"), true); return; }
-          captureJson("document", caseUid, { type_code: type.code, fields: got.fields }).then(function () {
-            say("笔录已保存在本机（已加密，已计算摘要）。"); route();
+          captureJson("document", caseUid, { type_code: type.code, fields: got.fields }).then(function (rec) {
+            say(type.title + "已保存在本机（已加密，已计算摘要）。");
+            if (location.hash.indexOf("&") > 0) location.hash = "#case=" + caseUid + "&doc=" + rec.uid; else route();
           });
         });
         view.appendChild(form);
@@ -420,11 +528,12 @@
       var summary = el("section", { cls: "card", id: "doc" }, [
         el("h2", { text: type.title + "（本机草稿）" }),
         el("p", { cls: "muted mono", text: "采集时间 " + new Date(doc.captured_at).toLocaleString("zh-CN") + " · SHA-256 " + doc.sha256.slice(0, 16) + "…" }),
-        el("p", { text: "地点：" + (doc.body.fields.place || "") }),
-        el("p", { cls: "pre", text: doc.body.fields.findings || "" })
+        doc.body.fields.place ? el("p", { text: "地点：" + doc.body.fields.place }) : null,
+        el("p", { cls: "pre", text: doc.body.fields.findings || doc.body.fields.content || doc.body.fields.reason || doc.body.fields.circumstances || "" })
       ]);
       view.appendChild(summary);
-      var results = checks(pack, doc, sigs);
+      var refused = recs.filter(function (r) { return r.kind === "refusal" && r.body.statement.document === doc.uid; });
+      var results = checks(pack, doc, sigs.concat(refused));
       view.appendChild(el("section", { cls: "card", id: "checks" }, [el("h2", { text: "本机检查" })].concat(results.map(function (r) {
         return el("p", { cls: "check-row " + (r.ok ? "ok" : "bad"), "data-rule": r.check.id }, [(r.ok ? "✓ " : "✗ ") + r.check.label,
           r.ok ? null : el("br"), r.ok ? null : el("span", { cls: "why", text: r.message }),
@@ -434,6 +543,7 @@
       // Officers sign with the key enrolled on this device, unlocked by their PIN: the
       // signature covers the transcript's digest as captured.
       var listed = (doc.body.fields.officers || []).map(function (o) { return o.officer; });
+      if (!listed.length) listed = pack.officers.map(function (o) { return o.uid; });
       var signedBy = sigs.filter(function (s) { return s.kind === "officer_signature"; }).map(function (s) { return s.body.officer; });
       var names = {}; pack.officers.forEach(function (o) { names[o.uid] = o.name; });
       var who = el("select", { id: "signer" }, listed.filter(function (u) { return signedBy.indexOf(u) < 0; }).map(function (u) {
@@ -461,21 +571,7 @@
         return el("p", { cls: "signed", text: "已签名：" + s.body.signer_name });
       })));
       if (!partySigs.length) {
-        var pf = el("form", { cls: "sigpad-form" }, [
-          el("label", {}, ["签名人姓名 ", el("input", { name: "signer_name", value: party.legal_representative || party.name || "" })]),
-          el("div", { cls: "sigpad-box" }, [
-            el("p", { cls: "sigpad-title", text: "请当事人或在场人员在框内签名" }),
-            el("canvas", { cls: "sigpad", width: "600", height: "220", "aria-label": "签名框：请用手指在此书写" }),
-            el("div", { cls: "actions" }, [
-              el("button", { type: "button", cls: "sigpad-full", text: "全屏签名" }),
-              el("button", { type: "button", cls: "sigpad-clear", text: "重写" }),
-              el("button", { type: "submit", cls: "primary", text: "确认签名" }),
-              el("button", { type: "button", cls: "sigpad-exit", text: "退出全屏" })
-            ])
-          ]),
-          el("input", { type: "hidden", name: "image" })
-        ]);
-        window.quanluSignaturePad(pf);
+        var pf = padForm("签名人姓名", party.legal_representative || party.name || "", "请当事人或在场人员在框内签名");
         pf.addEventListener("submit", function (e) {
           e.preventDefault();
           var data = pf.image.value;
@@ -486,6 +582,14 @@
         ps.appendChild(pf);
       }
       view.appendChild(ps);
+      if (!partySigs.length && type.signatures.some(function (sl) { return sl.key === "party" && sl.refusal; })) {
+        view.appendChild(el("section", { cls: "card", id: "slot-refusal" }, refused.length
+          ? [el("h2", { text: "当事人拒绝签字" }), el("p", { cls: "signed", text: "已记录：" + refused[0].body.statement.person_name + "拒绝签字，" + refused[0].body.signatures.length + "名执法人员签名确认" })]
+          : [refusalForm(caseUid, doc, pack, listed, names)]));
+      }
+      if (type.signatures.some(function (sl) { return sl.key === "witness"; })) {
+        view.appendChild(el("section", { cls: "card" }, [witnessForm(caseUid, doc, sigs)]));
+      }
 
       var mediaSec = el("section", { cls: "card", id: "media" }, [el("h2", { text: "照片和录像（" + media.length + "）" })]);
       var ml = el("ul", { cls: "plain media-list" });
@@ -506,7 +610,88 @@
     });
   }
 
+  // The signature pad of the online pages (records.js), with the signer's name.
+  function padForm(nameLabel, name, title) {
+    var f = el("form", { cls: "sigpad-form" }, [
+      el("label", {}, [nameLabel + " ", el("input", { name: "signer_name", value: name })]),
+      el("div", { cls: "sigpad-box" }, [
+        el("p", { cls: "sigpad-title", text: title }),
+        el("canvas", { cls: "sigpad", width: "600", height: "220", "aria-label": "签名框：请用手指在此书写" }),
+        el("div", { cls: "actions" }, [
+          el("button", { type: "button", cls: "sigpad-full", text: "全屏签名" }),
+          el("button", { type: "button", cls: "sigpad-clear", text: "重写" }),
+          el("button", { type: "submit", cls: "primary", text: "确认签名" }),
+          el("button", { type: "button", cls: "sigpad-exit", text: "退出全屏" })
+        ])
+      ]),
+      el("input", { type: "hidden", name: "image" })
+    ]);
+    window.quanluSignaturePad(f);
+    return f;
+  }
+  // A person refuses to sign (拒签): the note is signed by the officers present, each with
+  // their PIN, over the digest of what it says (001 第十四条 asks two).
+  function refusalForm(caseUid, doc, pack, listed, names) {
+    var party = pack.parties[0] || {}, signed = [];
+    var statementOf = function (f) { return { document: doc.uid, slot: "party", person_name: f.person_name.value, reason: f.reason.value }; };
+    var who = el("select", { name: "officer" }, listed.map(function (u) { return el("option", { value: u, text: names[u] }); }));
+    var done = el("p", { cls: "muted" });
+    var f = el("form", { cls: "refusal-form", id: "refusal" }, [
+      el("h2", { text: "当事人拒绝签字" }),
+      el("label", {}, ["拒签人 ", el("input", { name: "person_name", value: party.legal_representative || party.name || "" })]),
+      el("label", {}, ["拒签情况及理由 ", el("textarea", { name: "reason", rows: "2" })]),
+      el("div", {}, [who, el("input", { name: "pin", type: "password", inputmode: "numeric", autocomplete: "off", placeholder: "签名 PIN" }),
+        el("button", { type: "button", text: "签名确认", onclick: function () {
+          if (!f.reason.value) { say("请填写拒签情况及理由。", true); return; }
+          sha256(enc.encode(canon(statementOf(f)))).then(function (digest) { return signWithPin(who.value, f.pin.value, digest); })
+            .then(function (sig) { signed.push({ officer: who.value, signature: sig }); f.pin.value = ""; done.textContent = "已签名确认：" + signed.map(function (x) { return names[x.officer]; }).join("、"); })
+            .catch(function (e) { say(e.message, true); });
+        } })]),
+      done,
+      el("button", { type: "submit", text: "保存拒签记录" })
+    ]);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!signed.length) { say("拒签记录应由在场执法人员签名确认。", true); return; }
+      captureJson("refusal", caseUid, { statement: statementOf(f), signatures: signed }).then(function () { say("拒签情况已记录在本机。"); route(); });
+    });
+    return f;
+  }
+  // A witness (见证人) signs the document's witness slot on the same signature pad.
+  function witnessForm(caseUid, doc, sigs) {
+    var had = sigs.filter(function (s) { return s.body.slot === "witness"; });
+    var box = el("div", { id: "slot-witness" }, [el("h2", { text: "见证人签名（如有）" })].concat(had.map(function (s) { return el("p", { cls: "signed", text: "已签名：" + s.body.signer_name }); })));
+    if (had.length) return box;
+    var wf = padForm("见证人姓名", "", "请见证人在框内签名");
+    wf.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!wf.image.value || !wf.signer_name.value) { say("请填写见证人姓名并签名。", true); return; }
+      captureJson("party_signature", caseUid, { document: doc.uid, slot: "witness", signer_name: wf.signer_name.value, image: wf.image.value.split(",")[1] })
+        .then(function () { say("见证人签名已保存在本机。"); route(); });
+    });
+    box.appendChild(wf);
+    return box;
+  }
+
+  // ------------------------------------------------------------ return (已返回)
+  // The officer's return: noted when the network comes back after an offline spell, or
+  // when the officer says so; the regulation's after-return time for audio-visual records
+  // counts from it where it has one, for the circumstance the officer names.
+  function noteReturn(reason) {
+    if (!meta.away && !reason) return Promise.resolve();
+    return setMeta("returned", { at: now().toISOString(), offset: meta.offset || 0, reason: reason || (meta.returned || {}).reason || "" })
+      .then(function () { return setMeta("away", false); });
+  }
+
   // ------------------------------------------------------------ sync on return
+  function uploadMeta(rec) {
+    var m = { case: rec.case, filename: rec.name, filetype: rec.type || "", client_token: rec.uid,
+      captured_at: new Date(Date.parse(rec.captured_at) + rec.clock_offset_ms).toISOString() };
+    var back = meta.returned;
+    // The after-return time only where the regulation has it, for the circumstance named.
+    if (back && back.reason) { m.delay_reason = back.reason; m.returned_at = new Date(Date.parse(back.at) + back.offset).toISOString(); }
+    return m;
+  }
   function upload(rec) {
     return fileOf(rec).then(function (file) {
       return new Promise(function (ok, fail) {
@@ -515,8 +700,7 @@
           storeFingerprintForResuming: true, removeFingerprintOnSuccess: true,
           // The record's own id: a sync cut mid-file resumes it after a reload too.
           fingerprint: function () { return Promise.resolve("quanlu-field-" + rec.uid); },
-          metadata: { case: rec.case, filename: rec.name, filetype: rec.type || "", client_token: rec.uid,
-            captured_at: new Date(Date.parse(rec.captured_at) + rec.clock_offset_ms).toISOString() },
+          metadata: uploadMeta(rec),
           headers: { "X-CSRFToken": csrf },
           onError: fail,
           onSuccess: function (payload) {
@@ -528,7 +712,8 @@
       });
     });
   }
-  var LABELS = { document: "文书", officer_signature: "执法人员签名", party_signature: "当事人签名", media: "照片或音像" };
+  var LABELS = { case: "现场新立案件", document: "文书", officer_signature: "执法人员签名", party_signature: "当事人或见证人签名",
+    refusal: "拒签记录", exemption: "不适宜音像记录", interruption: "音像记录中断说明", media: "照片或音像" };
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
     syncing = true;
@@ -548,7 +733,8 @@
             return ready.then(function () {
               return api("sync", { device: meta.device, record: {
                 uid: rec.uid, kind: rec.kind, case: rec.case, sequence: rec.seq, captured_at: rec.captured_at,
-                clock_offset_ms: rec.clock_offset_ms, sha256: rec.sha256, body: recordBody } });
+                clock_offset_ms: rec.clock_offset_ms, sha256: rec.sha256, body: recordBody,
+                returned_at: meta.returned ? meta.returned.at : null } });
             });
           }).then(function (j) {
             var r = j.receipt;
@@ -559,6 +745,8 @@
           });
         });
       }, Promise.resolve()).then(function () { return done; });
+    }).then(function (n) {
+      return dropProvisional().then(function () { return n; });
     }).then(function (n) {
       return setMeta("log", log).then(function () { return setMeta("synced", new Date().toISOString()); }).then(function () {
         say(n ? "同步完成：" + n + " 条记录已由服务器确认接收，本机副本已清除。" : "没有待同步的记录。");
@@ -573,6 +761,15 @@
       if (!e.status || e.status >= 500) setTimeout(sync, 5000);
       return setMeta("log", log);
     }).then(function () { syncing = false; route(); });
+  }
+
+  function dropProvisional() {
+    return Promise.all([all("packs"), all("records")]).then(function (got) {
+      var left = {}; got[1].forEach(function (r) { left[r.case] = true; });
+      return Promise.all(got[0].map(function (p) {
+        return openJson(p.box).then(function (pack) { if (pack.provisional && !left[p.uid]) return del("packs", p.uid); });
+      }));
+    });
   }
 
   // ------------------------------------------------------------ start
@@ -594,8 +791,9 @@
       net();
       if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
       window.addEventListener("hashchange", route);
-      window.addEventListener("online", function () { net(); sync(); });
-      window.addEventListener("offline", function () { net(); route(); });
+      // Back only once the server answers (a browser may say "online" on a dead network).
+      window.addEventListener("online", function () { net(); hello().then(function () { return noteReturn(); }, function () {}).then(sync); });
+      window.addEventListener("offline", function () { net(); setMeta("away", true).then(route); });
       if ("serviceWorker" in navigator) {
         navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.api.replace(/api\/$/, "") })
           .then(function () { return navigator.serviceWorker.ready; })
