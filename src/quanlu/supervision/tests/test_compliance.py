@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from quanlu.archive.tests.helpers import case_with_records
 from quanlu.cases.models import Stage
+from quanlu.media.models import MediaRecord
 from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.providers import gather
 from quanlu.supervision.compliance import (
@@ -22,6 +23,7 @@ from quanlu.supervision.compliance import (
     findings_for,
 )
 from quanlu.supervision.models import CaseCompliance, ComplianceFinding
+from quanlu.supervision.statistics import av_coverage, upload_timeliness
 from quanlu.supervision.tests.test_deadlines import emergency
 from quanlu.testing import factories as f
 
@@ -77,6 +79,23 @@ def test_a_recorded_case_counts_its_audio_visual_steps(db):
     assert summary.av_required >= 1
     assert summary.av_recorded >= 1
     assert summary.av_recorded + summary.av_exempted <= summary.av_required
+    # The statistics add these up per agency; the uploads count the stored records.
+    [coverage] = av_coverage(w.superior_supervisor, within=w.agency)
+    assert (coverage["required"], coverage["recorded"], coverage["exempted"]) == (
+        summary.av_required,
+        summary.av_recorded,
+        summary.av_exempted,
+    )
+    assert coverage["missing"] == summary.av_required - summary.av_recorded - summary.av_exempted
+    [uploads] = upload_timeliness(w.superior_supervisor, within=w.agency)
+    stored = MediaRecord.objects.filter(agency=w.agency)
+    assert uploads["stored"] == stored.count() >= 1
+    assert uploads["late"] == stored.filter(upload_overdue=True).count()
+    assert uploads["on_time"] + uploads["late"] + uploads["no_limit"] == uploads["stored"]
+    [before] = upload_timeliness(
+        w.superior_supervisor, within=w.agency, until=timezone.now() - dt.timedelta(days=1)
+    )
+    assert before["stored"] == 0
 
 
 def test_a_write_refreshes_its_case_after_the_commit(db, django_capture_on_commit_callbacks):
