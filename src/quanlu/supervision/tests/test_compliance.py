@@ -160,3 +160,23 @@ def test_the_refresh_command_rebuilds_one_tree_or_all(db):
     assert ComplianceFinding.objects.filter(case=theirs).count() == len(evaluate(gather(theirs)))
     with pytest.raises(CommandError, match="没有代码"):
         call_command("supervision", "refresh", "--agency", "no-such-agency", stdout=StringIO())
+
+
+def test_a_failed_refresh_keeps_the_write_and_the_worker_catches_up(
+    db, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from quanlu.supervision import compliance
+
+    w = f.world(f.R004)
+
+    def broken(ids, now):
+        raise RuntimeError("rulebook unreadable")
+
+    monkeypatch.setattr(compliance, "_refresh_batch", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = w.open_case()
+    assert "compliance refresh failed" in caplog.text
+    assert not CaseCompliance.objects.filter(case=case).exists()
+    monkeypatch.undo()
+    assert compliance_refresh_due() == 1
+    assert_as_live(case)
