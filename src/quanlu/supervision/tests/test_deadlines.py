@@ -104,6 +104,8 @@ def test_supervision_overview_shows_agencies_in_the_area_and_their_breaches(db):
     assert w.other.name not in text
     assert late.number in text
     assert "补报立案（程序启动）审批已逾期" in text
+    assert "最常不符合的条款" in text  # which obligations are broken most, where
+    assert "》第" in text.split("最常不符合的条款")[1]
     client.force_login(w.outsider)
     outsider_view = client.get("/supervision/").content.decode()
     assert late.number not in outsider_view
