@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from quanlu.ledger.anchors import AnchorCheck
     from quanlu.ledger.verify import Report
     from quanlu.org.models import Agency, Officer
+
+# Called with the case's public id, inside the writer's transaction, for every event about
+# a case: every write to a case's facts passes here, so an app that keeps something derived
+# from them (supervision's compliance projection) learns of each change without the ledger
+# importing it. Registered in the watcher's AppConfig.ready(); a watcher must not write.
+CASE_WATCHERS: list[Callable[[uuid.UUID], None]] = []
 
 
 def record_event(
@@ -93,6 +99,9 @@ def record_event(
             )
             for c in commitments
         )
+    if case_uid is not None:
+        for watch in CASE_WATCHERS:
+            watch(case_uid)
     return event
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from quanlu.rulebooks.facts import Document, Facts, list_labels
+from quanlu.rulebooks.facts import Clip, Document, Facts, list_labels
 from quanlu.rulebooks.judgement import DeadlineSpec, Outcome, evaluates, makes_deadlines
 from quanlu.rulebooks.loader import Rule
 from quanlu.rulebooks.terms import AV_ACTIVITIES, DEVICE_KINDS, WRITTEN_REASON_TYPE
@@ -55,11 +56,35 @@ def _device_note(kinds: list[str] | None) -> str:
     return f"（应由{names}记录）"
 
 
+@dataclass(frozen=True)
+class AvStep:
+    """A step an ``av_required`` rule asks to be recorded, and how it stands: its
+    recordings, or the recorded exemption that excuses it (``why``: which, or why not)."""
+
+    document: Document
+    clips: tuple[Clip, ...]
+    exempted: bool
+    why: str
+
+
+def av_steps(rule: Rule, facts: Facts) -> list[AvStep]:
+    """The steps (documents) the rule asks to be recorded in audio and video, each with
+    its recordings or exemption — what its judge and the coverage statistics count."""
+    p = rule.params
+    kinds = p.get("device_kinds")
+    out = []
+    for d in facts.select_docs({"documents": p["documents"], "where": p.get("where")}):
+        clips = tuple(facts.av_for(d, kinds))
+        ok, why = (False, "") if clips else _exempted(rule, facts, d)
+        out.append(AvStep(document=d, clips=clips, exempted=ok, why=why))
+    return out
+
+
 @evaluates("av_required")
 def av_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     p = rule.params
     activity = AV_ACTIVITIES[p["activity"]]
-    steps = facts.select_docs({"documents": p["documents"], "where": p.get("where")})
+    steps = av_steps(rule, facts)
     if not steps:
         return Outcome.not_applicable(
             f"本案没有需同步音像记录的{activity}（{facts.catalogue.titles(p['documents'])}）。"
@@ -68,16 +93,15 @@ def av_required(rule: Rule, facts: Facts, now: dt.datetime) -> Outcome:
     lacking: list[str] = []
     subjects: list[str] = []
     covered: list[str] = []
-    for d in steps:
-        clips = facts.av_for(d, kinds)
-        if clips:
-            covered.append(f"{d.label}有{len(clips)}条音像记录")
+    for step in steps:
+        d = step.document
+        if step.clips:
+            covered.append(f"{d.label}有{len(step.clips)}条音像记录")
             continue
-        ok, why = _exempted(rule, facts, d)
-        if ok:
-            covered.append(f"{d.label}{why}")
+        if step.exempted:
+            covered.append(f"{d.label}{step.why}")
             continue
-        lacking.append(d.label + (f"（{why}）" if why else ""))
+        lacking.append(d.label + (f"（{step.why}）" if step.why else ""))
         subjects.append(d.uid)
     if lacking:
         policy = p.get("exemption", "none")

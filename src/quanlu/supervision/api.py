@@ -7,6 +7,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,8 +18,9 @@ from ninja.responses import Status
 from quanlu.api.base import BODY_ERRORS, ERRORS, officer_of, ref
 from quanlu.cases import selectors as cs
 from quanlu.core.errors import InvalidInput, NotFound
+from quanlu.org.models import Agency, Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision import filing, liability, schemas, services
+from quanlu.supervision import filing, liability, schemas, services, statistics
 from quanlu.supervision.feed import MAX_PAGE, feed_page, item_dict
 from quanlu.supervision.filing import FilingState, filing_states_for
 from quanlu.supervision.models import RectificationOrder
@@ -27,7 +29,7 @@ from quanlu.supervision.selectors import (
     rectification_order_get_for,
     rectification_orders_for,
 )
-from quanlu.supervision.statistics import row_dict, statistics_for
+from quanlu.supervision.statistics import row_dict
 
 router = Router(tags=["执法监督"])
 
@@ -437,23 +439,11 @@ def liability_entry(request: HttpRequest, case_id: str, payload: LiabilityEntryI
     return Status(201, liability.case_dict(case))
 
 
-@router.get(
-    "/statistics/agencies",
-    response={200: list[StatisticsRowOut], **ERRORS},
-    summary="统计：各机关案件、期限、整改、证件情况",
-    description=(
-        "本人可见的每个行政执法机关一行：按执法类别、程序、阶段的案件数（按程序启动时间计入期间），"
-        "期限（按到期时间计入期间：未完成的红牌、黄牌，按期完成、逾期完成），整改通知（下达、未结、逾期），"
-        "执法证件（持证、暂扣或吊销、已过期、30 日内到期）。since、until 为 ISO 8601 时间（含起不含止）；"
-        "agency 限定为该机关及其下级。"
-    ),
-)
-def statistics_agencies(
-    request: HttpRequest,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    agency: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
+def _statistics_scope(
+    request: HttpRequest, since: dt.datetime | None, until: dt.datetime | None, agency: uuid.UUID | None
+) -> tuple[Officer, Agency | None]:
+    """The reader and the tree asked for (404 for an agency they may not see), the
+    period checked; the same filters for every figure."""
     officer = officer_of(request)
     within = None
     if agency is not None:
@@ -462,4 +452,96 @@ def statistics_agencies(
             raise NotFound()
     if since is not None and until is not None and since >= until:
         raise InvalidInput("统计期间的起始时间应早于截止时间。", field_name="since")
-    return [row_dict(r) for r in statistics_for(officer, since=since, until=until, within=within)]
+    return officer, within
+
+
+_FILTERS = (
+    "since、until 为 ISO 8601 时间（含起不含止）；agency 限定为该机关及其下级；"
+    "只统计本人可见的行政执法机关，不可见的 agency 答 404。"
+)
+
+
+Figure = Callable[..., list[dict[str, Any]]]
+
+
+def _figure_endpoint(path: str, figure: Figure, out: Any, summary: str, description: str) -> None:
+    """One GET /statistics/<path> per figure of ``supervision.statistics``, all with the
+    same filters (the figure functions stay callable on their own, for the dashboards)."""
+
+    def endpoint(
+        request: HttpRequest,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        agency: uuid.UUID | None = None,
+    ) -> list[dict[str, Any]]:
+        officer, within = _statistics_scope(request, since, until, agency)
+        return [row_dict(r) for r in figure(officer, since=since, until=until, within=within)]
+
+    endpoint.__name__ = f"statistics_{path}"
+    router.get(
+        f"/statistics/{path}",
+        response={200: list[out], **ERRORS},
+        summary=summary,
+        description=description + _FILTERS,
+        operation_id=f"statistics_{path}",
+    )(endpoint)
+
+
+for _path, _figure, _out, _summary, _description in (
+    (
+        "agencies",
+        statistics.statistics_for,
+        StatisticsRowOut,
+        "统计：各机关案件、期限、整改、证件情况",
+        "本人可见的每个行政执法机关一行：按执法类别、程序、阶段的案件数（按程序启动时间计入期间），"
+        "期限（按到期时间计入期间：未完成的红牌、黄牌，按期完成、逾期完成），整改通知（下达、未结、逾期），"
+        "执法证件（持证、暂扣或吊销、已过期、30 日内到期）。",
+    ),
+    (
+        "rules",
+        statistics.compliance_by_rule,
+        schemas.RuleFiguresOut,
+        "统计：各规则的符合情况（哪些义务被违反最多、在哪里）",
+        "每个机关、每条规则一行：不符合、符合、尚未到期的案件数和符合率，不符合最多的在前。"
+        "按各案件的合规检查结果（随案件每次变更更新）统计，案件按程序启动时间计入期间。",
+    ),
+    (
+        "articles",
+        statistics.compliance_by_article,
+        schemas.ArticleFiguresOut,
+        "统计：各条款的符合情况",
+        "每个机关、规定的每一条款一行：至少一项规则不符合的案件数、全部符合的案件数和符合率。"
+        "案件按程序启动时间计入期间。",
+    ),
+    (
+        "coverage",
+        statistics.av_coverage,
+        schemas.CoverageOut,
+        "统计：应音像记录环节的覆盖情况",
+        "每个机关一行：规定应同步音像记录的环节（按规则和环节计）中，有音像记录、依规定除外、两者皆无的数量。"
+        "案件按程序启动时间计入期间。",
+    ),
+    (
+        "uploads",
+        statistics.upload_timeliness,
+        schemas.UploadTimelinessOut,
+        "统计：音像记录按期储存情况",
+        "每个机关一行：期间内入库的音像记录中，在规定时限内储存、逾期储存（其中记录了延后情形的）、规定未设时限的数量。",
+    ),
+    (
+        "archiving",
+        statistics.archive_timeliness,
+        schemas.ArchiveTimelinessOut,
+        "统计：立卷归档按期情况",
+        "每个机关一行：期间内到期的立卷归档期限中，按期归档、逾期归档、已逾期未归档、未到期的数量。",
+    ),
+    (
+        "durations",
+        statistics.stage_durations,
+        schemas.DurationOut,
+        "统计：各阶段办理时长",
+        "每个机关、每个阶段一行：已结束的阶段停留次数及其中位数、第 90 百分位数（天，最近秩）；"
+        "尚在该阶段的案件不计。案件按程序启动时间计入期间。",
+    ),
+):
+    _figure_endpoint(_path, _figure, _out, _summary, _description)

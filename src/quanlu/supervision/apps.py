@@ -24,3 +24,16 @@ class SupervisionConfig(AppConfig):
         jobs.register(
             "supervision.deadlines_sweep", every=settings.QUANLU_SWEEP_SECONDS, func=deadlines_sweep
         )
+
+        from quanlu.ledger.services import CASE_WATCHERS
+        from quanlu.supervision.compliance import case_changed, compliance_refresh_due
+
+        # Every event about a case queues the refresh of its compliance projection for
+        # after the commit (supervision.compliance); deadlines falling due, the worker.
+        if case_changed not in CASE_WATCHERS:
+            CASE_WATCHERS.append(case_changed)
+        jobs.register(
+            "supervision.compliance_refresh_due",
+            every=settings.QUANLU_SWEEP_SECONDS,
+            func=compliance_refresh_due,
+        )

@@ -311,3 +311,88 @@ class LiabilityEntry(models.Model):
                 fields=["case"], condition=models.Q(kind="closure"), name="one_closure_per_liability_case"
             )
         ]
+
+
+class ComplianceStatus(models.TextChoices):
+    """How a case stands against one rule, as the evaluator judges it now. ``pending`` is
+    the evaluator's "not applicable yet": the rule applies to the case but is not due —
+    its stage not entered, or its deadline still running."""
+
+    MET = "met", "符合"
+    UNMET = "unmet", "不符合"
+    PENDING = "pending", "尚未到期"
+    NOT_APPLICABLE = "not_applicable", "不适用"
+
+
+class CaseCompliance(models.Model):
+    """The rulebook evaluation of one case, materialised (``supervision.compliance``):
+    the counts of its findings by status and the audio-visual steps, so that supervisors'
+    pages and statistics read grouped rows instead of judging every case on each request.
+
+    Derived, rebuildable data, not a record: refreshed after each commit that changes the
+    case's facts and by ``quanlu supervision refresh``, replacing the rows in place. The
+    ledger commits the facts it is derived from, not this."""
+
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="compliance")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    # Copied from the case so the period filter needs no join at a million cases.
+    started_at = models.DateTimeField("程序启动时间")
+    rulebook_id = models.CharField("规则集", max_length=64)
+    rulebook_version = models.PositiveIntegerField("规则集版本")
+    evaluated_at = models.DateTimeField("检查时间")
+    # When time alone will change the judgement (the earliest running deadline); the
+    # worker refreshes the case then. Empty when nothing is running.
+    refresh_at = models.DateTimeField("下次检查时间", null=True, blank=True, db_index=True)
+    met = models.PositiveIntegerField("符合", default=0)
+    unmet = models.PositiveIntegerField("不符合", default=0)
+    pending = models.PositiveIntegerField("尚未到期", default=0)
+    not_applicable = models.PositiveIntegerField("不适用", default=0)
+    # Steps (documents) that an applicable av_required rule asks to be recorded in audio
+    # and video, counted once per rule and step: with a recording, excused by a recorded
+    # exemption, or neither.
+    av_required = models.PositiveIntegerField("应音像记录环节", default=0)
+    av_recorded = models.PositiveIntegerField("已音像记录环节", default=0)
+    av_exempted = models.PositiveIntegerField("依规免于音像记录环节", default=0)
+
+    class Meta:
+        verbose_name = "案件合规检查结果"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["agency", "started_at"], name="compliance_agency_started")]
+
+
+class ComplianceFinding(models.Model):
+    """One rule's outcome for one case, materialised with its citation and message
+    (derived, rebuildable: see ``CaseCompliance``). ``since`` is when the case first
+    stood so against the rule (kept across refreshes while the status holds)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="compliance_findings")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField("程序启动时间")
+    rulebook_id = models.CharField("规则集", max_length=64)
+    rulebook_version = models.PositiveIntegerField("规则集版本")
+    rule_id = models.CharField("规则", max_length=64)
+    kind = models.CharField("规则类型", max_length=64)
+    severity = models.CharField("严重程度", max_length=8)
+    source = models.CharField("规定文件", max_length=200)
+    article = models.CharField("条款", max_length=64)
+    status = models.CharField("结论", max_length=16, choices=ComplianceStatus.choices)
+    since = models.DateTimeField("起始时间")
+    message = models.TextField("说明", blank=True)
+    satisfy = models.TextField("如何满足", blank=True)
+    # What the finding is about (document public ids, "type:<code>"), to withhold a
+    # message quoting a marked record from a reader who may not read it.
+    subjects = models.JSONField("涉及记录", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "案件合规检查发现"
+        verbose_name_plural = verbose_name
+        ordering = ["case", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "rule_id"], name="one_finding_per_case_rule")]
+        indexes = [
+            models.Index(fields=["agency", "status", "rule_id"], name="finding_agency_status_rule"),
+            models.Index(fields=["status", "agency", "started_at"], name="finding_status_agency_start"),
+        ]
+
+    @property
+    def citation_label(self) -> str:
+        return loader.citation_label(f"{self.source} {self.article}", self.rulebook_id)

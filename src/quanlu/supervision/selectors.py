@@ -1,21 +1,31 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from quanlu.access.redaction import results_for
+from quanlu.access.redaction import withheld_message
 from quanlu.access.selectors import content_view
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import NotFound
 from quanlu.core.validation import parse_uuid
 from quanlu.org.models import Agency, AgencyKind, Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.rulebooks.evaluator import evaluate
 from quanlu.rulebooks.loader import Rule, get_rulebook
-from quanlu.rulebooks.providers import gather
-from quanlu.supervision.models import Alert, Deadline, RectificationOrder, RectificationStatus
+from quanlu.supervision.models import (
+    Alert,
+    CaseCompliance,
+    ComplianceFinding,
+    ComplianceStatus,
+    Deadline,
+    RectificationOrder,
+    RectificationReview,
+    ReviewOutcome,
+)
 
 
 def open_deadlines_for(officer: Officer) -> QuerySet[Deadline]:
@@ -32,41 +42,91 @@ def alerts_for(officer: Officer) -> QuerySet[Alert]:
     )
 
 
+# Breached cases listed per agency on the overview (the newest); the count shows them all.
+OVERVIEW_CASES = 20
+
+
+@dataclass(frozen=True)
+class ShownFinding:
+    """A materialised finding with the message this reader may see (a finding quoting a
+    marked record they may not read shows its mark instead, as ``results_for`` does)."""
+
+    finding: ComplianceFinding
+    message: str
+
+
 def agency_overview(officer: Officer) -> list[dict[str, object]]:
-    """Per visible agency: cases by stage, open deadlines by alert level, and the
-    cases with a breached blocking rule — where the rules were kept and where not."""
+    """Per visible agency: cases by stage, open deadlines by alert level, open orders, and
+    the cases with an unmet rule — where the rules were kept and where not. Read from the
+    compliance projection (``supervision.compliance``) in grouped queries: the cost grows
+    with the number of agencies and of cases listed, not of cases."""
     now = timezone.now()
-    rows: list[dict[str, object]] = []
-    for agency in visible_agencies(officer).filter(kind="enforcement").order_by("path"):
-        cases = list(Case.objects.filter(agency=agency).select_related("agency"))
-        by_stage = {s.value: 0 for s in Stage}
-        for c in cases:
-            by_stage[c.stage] += 1
-        open_deadlines = Deadline.objects.filter(agency=agency, met_at__isnull=True)
-        levels = [d.level(now) for d in open_deadlines]
-        late = Deadline.objects.filter(agency=agency, met_at__gt=F("due_at")).count()
-        open_orders = sum(
-            1
-            for o in RectificationOrder.objects.filter(agency=agency)
-            if o.status != RectificationStatus.ACCEPTED
+    agencies = list(visible_agencies(officer).filter(kind="enforcement").order_by("path"))
+    ids = [a.pk for a in agencies]
+    by_stage: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in Case.objects.filter(agency__in=ids).values("agency_id", "stage").annotate(n=Count("pk")):
+        by_stage[row["agency_id"]][row["stage"]] = row["n"]
+    deadlines = {
+        row.pop("agency_id"): row
+        for row in Deadline.objects.filter(agency__in=ids)
+        .values("agency_id")
+        .annotate(
+            # As Deadline.level: red once past due, yellow from the warning time.
+            red=Count("pk", filter=Q(met_at__isnull=True, due_at__lt=now)),
+            yellow=Count("pk", filter=Q(met_at__isnull=True, due_at__gte=now, warn_at__lte=now)),
+            met_late=Count("pk", filter=Q(met_at__gt=F("due_at"))),
         )
-        breached = []
-        # Findings quoting a marked record the supervisor may not read show its mark instead.
-        view = content_view(officer, cases=cases)
-        for c in cases:
-            unmet = results_for(view, [r for r in evaluate(gather(c), now=now) if r.status == "unmet"])
-            if unmet:
-                breached.append((c, unmet))
+    }
+    accepted = RectificationReview.objects.filter(outcome=ReviewOutcome.ACCEPTED).values("order_id")
+    orders = dict(
+        RectificationOrder.objects.filter(agency__in=ids)
+        .exclude(pk__in=accepted)
+        .values("agency_id")
+        .annotate(n=Count("pk"))
+        .values_list("agency_id", "n")
+    )
+    breached_count = dict(
+        CaseCompliance.objects.filter(agency__in=ids, unmet__gt=0)
+        .values("agency_id")
+        .annotate(n=Count("pk"))
+        .values_list("agency_id", "n")
+    )
+    listed = list(
+        CaseCompliance.objects.filter(agency__in=ids, unmet__gt=0)
+        .annotate(rank=Window(RowNumber(), partition_by=F("agency_id"), order_by=F("case__opened_at").desc()))
+        .filter(rank__lte=OVERVIEW_CASES)
+        .select_related("case")
+        .order_by("agency_id", "-case__opened_at")
+    )
+    cases = [c.case for c in listed]
+    unmet: dict[int, list[ComplianceFinding]] = defaultdict(list)
+    for found in ComplianceFinding.objects.filter(case__in=cases, status=ComplianceStatus.UNMET).order_by(
+        "pk"
+    ):
+        unmet[found.case_id].append(found)
+    view = content_view(officer, cases=cases)
+    breached: dict[int, list[tuple[Case, list[ShownFinding]]]] = defaultdict(list)
+    for case in cases:
+        shown = []
+        for found in unmet[case.pk]:
+            withheld = view.withheld_any(found.subjects)
+            shown.append(ShownFinding(found, withheld_message(withheld) if withheld else found.message))
+        breached[case.agency_id].append((case, shown))
+    rows: list[dict[str, object]] = []
+    for agency in agencies:
+        dl = deadlines.get(agency.pk, {})
+        stages = by_stage.get(agency.pk, {})
         rows.append(
             {
                 "agency": agency,
-                "cases": len(cases),
-                "by_stage": by_stage,
-                "yellow": levels.count("yellow"),
-                "red": levels.count("red"),
-                "met_late": late,
-                "open_orders": open_orders,
-                "breached": breached,
+                "cases": sum(stages.values()),
+                "by_stage": {s.value: stages.get(s.value, 0) for s in Stage},
+                "yellow": dl.get("yellow", 0),
+                "red": dl.get("red", 0),
+                "met_late": dl.get("met_late", 0),
+                "open_orders": orders.get(agency.pk, 0),
+                "breached_count": breached_count.get(agency.pk, 0),
+                "breached": breached.get(agency.pk, []),
             }
         )
     return rows

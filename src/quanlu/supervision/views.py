@@ -28,7 +28,10 @@ from quanlu.supervision.selectors import (
     rectification_order_get_for,
     rectification_orders_for,
 )
+from quanlu.supervision.statistics import compliance_by_article
 from quanlu.web.pages import attempt, current_officer, or_404
+
+TOP_ARTICLES = 10
 
 
 @login_required
@@ -40,6 +43,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "rows": agency_overview(officer),
             "stages": Stage.choices,
+            # Which obligations are broken most, and where (one grouped query).
+            "top_articles": [r for r in compliance_by_article(officer) if r["unmet"]][:TOP_ARTICLES],
         },
     )
 

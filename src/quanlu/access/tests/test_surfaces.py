@@ -43,6 +43,7 @@ from quanlu.records import services as records
 from quanlu.records.catalogue import catalogue
 from quanlu.records.models import Document
 from quanlu.records.sample import sample_fields, sign_all
+from quanlu.supervision.compliance import compliance_rebuild
 from quanlu.testing import factories as f
 
 SECRET_ID = f.resident_id("19880707", "777")
@@ -446,6 +447,7 @@ def test_one_view_decides_for_a_whole_case_in_two_queries(town, db, django_asser
 
 def test_the_supervision_overview_shows_findings_as_each_supervisor_may_see_them(town, db):
     t = town
+    compliance_rebuild()  # the test's writes never commit, so nothing refreshed after them
     for who in ("superior", "justice"):
         page = t.get(who, "/supervision/", api=False)
         assert page.status_code == 200

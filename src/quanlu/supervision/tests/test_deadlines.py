@@ -7,6 +7,7 @@ from django.utils import timezone
 from quanlu.cases import services
 from quanlu.cases.models import Stage
 from quanlu.ledger.models import Event
+from quanlu.supervision.compliance import compliance_rebuild
 from quanlu.supervision.models import Alert, Deadline
 from quanlu.supervision.services import deadlines_sweep, deadlines_sync
 from quanlu.testing import factories as f
@@ -94,6 +95,7 @@ def test_supervision_overview_shows_agencies_in_the_area_and_their_breaches(db):
     w = f.world(f.R002)
     late = emergency(w, 30)
     deadlines_sweep()
+    compliance_rebuild()  # the test's writes never commit, so nothing refreshed after them
     client = Client()
     client.force_login(w.justice_supervisor)
     text = client.get("/supervision/").content.decode()
@@ -102,6 +104,8 @@ def test_supervision_overview_shows_agencies_in_the_area_and_their_breaches(db):
     assert w.other.name not in text
     assert late.number in text
     assert "补报立案（程序启动）审批已逾期" in text
+    assert "最常不符合的条款" in text  # which obligations are broken most, where
+    assert "》第" in text.split("最常不符合的条款")[1]
     client.force_login(w.outsider)
     outsider_view = client.get("/supervision/").content.decode()
     assert late.number not in outsider_view
