@@ -245,3 +245,9 @@ def findings_for(case: Case) -> QuerySet[ComplianceFinding]:
     """The case's materialised findings, in rulebook order (for 案卷评查 pre-filling
     and pages): one row per rule, with status, citation and message."""
     return ComplianceFinding.objects.filter(case=case).order_by("pk")
+
+
+def cases_unmet(rule_id: str) -> QuerySet[ComplianceFinding]:
+    """The ids of the cases whose projection finds ``rule_id`` not kept: a dashboard's
+    drill-down from a rule to its cases (a subquery, for the case list's filter)."""
+    return ComplianceFinding.objects.filter(rule_id=rule_id, status=ComplianceStatus.UNMET).values("case_id")

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from quanlu.core.errors import InvalidInput, NotFound
 from quanlu.org.models import Officer
@@ -22,6 +21,7 @@ from quanlu.supervision.dashboards import (
     Panel,
     Query,
     Table,
+    cases_url,
     chart_data,
     period_parse,
     scope_choices,
@@ -43,12 +43,6 @@ def _query(request: HttpRequest) -> Query:
     return Query(officer, period_parse(request.GET), scope)
 
 
-def _cases_url(query: Query, agency_id: str, **extra: str) -> str:
-    period = query.period
-    params = {"agency": agency_id, "since": period.first.isoformat(), "until": period.last.isoformat()}
-    return f"{reverse('web:cases')}?{urlencode({**params, **extra})}"
-
-
 def _shown(query: Query, panel: Panel, table: Table, parents: set[int]) -> dict[str, Any]:
     rows = []
     for row in table.rows:
@@ -56,7 +50,7 @@ def _shown(query: Query, panel: Panel, table: Table, parents: set[int]) -> dict[
         cells = [
             (
                 row.values.get(c.key, 0),
-                _cases_url(query, agency_id, **c.case_filter)
+                cases_url(query, agency_id, **c.case_filter)
                 if agency_id and c.case_filter and row.values.get(c.key)
                 else "",
             )
@@ -65,7 +59,7 @@ def _shown(query: Query, panel: Panel, table: Table, parents: set[int]) -> dict[
         subtree = ""
         if row.agency is not None and row.agency.pk in parents and query.scope.key != agency_id:
             subtree = "?" + urlencode({**query.params(), "scope": agency_id})
-        url = _cases_url(query, agency_id) if agency_id else row.url
+        url = cases_url(query, agency_id) if agency_id else row.url
         rows.append({"name": row.name, "url": url, "subtree": subtree, "cells": cells})
     chart = chart_data(panel, table)
     chart["links"] = [r["url"] for r in rows]

@@ -1,7 +1,7 @@
 """驾驶舱 (dashboards) for an agency head, a superior agency and a justice bureau.
 
 A dashboard is a list of panels over one period and one scope. Each panel is a data
-function (``Query`` → ``Table``: one row per agency, one integer column per figure)
+function (``Query`` → ``Table``: one row per agency — or per rule, per article — and a column per figure)
 and a chart spec; the page draws every registered panel the same way (an ECharts chart
 and the table under it), exports any table to XLSX and all of them to a PDF report. A new
 figure is a new ``register(Panel(...))`` — nothing else changes.
@@ -19,14 +19,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 
 from quanlu.cases.models import EnforcementKind, Procedure, Stage
 from quanlu.core.errors import InvalidInput, NotFound
 from quanlu.org.models import Agency, AgencyKind, Officer
 from quanlu.org.selectors import visible_agencies
-from quanlu.supervision.statistics import statistics_for
+from quanlu.supervision.statistics import (
+    archive_timeliness,
+    av_coverage,
+    compliance_by_article,
+    compliance_by_rule,
+    stage_durations,
+    statistics_for,
+    upload_timeliness,
+)
 
 # ---------------------------------------------------------------- the period
 
@@ -181,6 +191,8 @@ class Column:
     color: str = ""
     # A link to the cases behind a cell: the case list's filter for this column.
     case_filter: dict[str, str] = field(default_factory=dict)
+    # Counts add up across rows; a median or a rate does not, and shows no total.
+    summed: bool = True
 
 
 @dataclass
@@ -189,7 +201,7 @@ class Row:
     article), a ``label`` and the ``url`` its drill-down goes to."""
 
     agency: Agency | None
-    values: dict[str, int]
+    values: dict[str, float | None]
     label: str = ""
     url: str = ""
 
@@ -203,14 +215,17 @@ class Table:
     columns: list[Column]
     rows: list[Row]
 
-    def totals(self) -> dict[str, int]:
-        return {c.key: sum(r.values.get(c.key, 0) for r in self.rows) for c in self.columns}
+    def totals(self) -> dict[str, float | None]:
+        return {
+            c.key: sum(r.values.get(c.key) or 0 for r in self.rows) if c.summed else None
+            for c in self.columns
+        }
 
-    def lines(self) -> list[tuple[str, list[int]]]:
+    def lines(self) -> list[tuple[str, list[float | None]]]:
         """The rows' names and figures in the columns' order (templates cannot look a key up)."""
         return [(r.name, [r.values.get(c.key, 0) for c in self.columns]) for r in self.rows]
 
-    def total_line(self) -> list[int]:
+    def total_line(self) -> list[float | None]:
         totals = self.totals()
         return [totals[c.key] for c in self.columns]
 
@@ -315,10 +330,167 @@ STATISTICS_PANELS: tuple[tuple[str, str, str, str, list[Column], str], ...] = (
 for _key, _title, _note, _part, _columns, _chart in STATISTICS_PANELS:
     register(Panel(_key, _title, _note, _from_statistics(_part, _columns), Chart(_chart)))
 
-# Awaiting the figures helper `compliance` adds to statistics.py (see
-# docs/supervision-dashboards.md): compliance by rule and article, audio-visual coverage,
-# upload and archive timeliness, stage durations. Each becomes one register(Panel(...))
-# whose data function turns that function's rows into a Table.
+
+def cases_url(query: Query, agency_id: str, **extra: str) -> str:
+    """The case list behind a figure: one agency's cases whose procedure started in the
+    period (how every case figure counts), narrowed by ``extra`` (a stage, a rule)."""
+    period = query.period
+    params = {"agency": agency_id, "since": period.first.isoformat(), "until": period.last.isoformat()}
+    return f"{reverse('web:cases')}?{urlencode({**params, **extra})}"
+
+
+def _in_scope(query: Query, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if query.scope.only is None:
+        return rows
+    return [r for r in rows if r["agency"].pk == query.scope.only.pk]
+
+
+def _figures(query: Query, figure: Callable[..., list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = figure(
+        query.officer, since=query.period.since, until=query.period.until, within=query.scope.within
+    )
+    return _in_scope(query, rows)
+
+
+def _per_agency(
+    figure: Callable[..., list[dict[str, Any]]], columns: list[Column]
+) -> Callable[[Query], Table]:
+    def data(query: Query) -> Table:
+        return Table(
+            columns, [Row(r["agency"], {c.key: r[c.key] for c in columns}) for r in _figures(query, figure)]
+        )
+
+    return data
+
+
+# The rules broken most: a row per agency and rule, drilling to the agency's cases that
+# broke it (the case list filtered by the rule), from which a case shows the finding.
+TOP_RULES = 20
+
+
+def _rules(query: Query) -> Table:
+    columns = [
+        Column("unmet", "不符合的案件", RED),
+        Column("met", "符合的案件", GREEN),
+        Column("pending", "尚未到期", GREY),
+    ]
+    rows = [r for r in _figures(query, compliance_by_rule) if r["unmet"]][:TOP_RULES]
+    return Table(
+        columns,
+        [
+            Row(
+                None,
+                {c.key: r[c.key] for c in columns},
+                # The rule's id too: one article may hold several rules.
+                label=f"{r['agency'].name} · {r['citation']} · {r['rule']}",
+                url=cases_url(query, str(r["agency"].public_id), rule=r["rule"]),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _articles(query: Query) -> Table:
+    """By article across the scope: the same article of one regulation, summed over
+    the agencies under it (a case counts once per agency, agencies are disjoint)."""
+    columns = [Column("unmet", "有不符合的案件", RED), Column("kept", "全部符合的案件", GREEN)]
+    summed: dict[str, dict[str, float | None]] = {}
+    for r in _figures(query, compliance_by_article):
+        into = summed.setdefault(r["citation"], {"unmet": 0, "kept": 0})
+        for key in ("unmet", "kept"):
+            into[key] = (into[key] or 0) + r[key]
+    ranked = sorted(summed.items(), key=lambda kv: -(kv[1]["unmet"] or 0))[:TOP_RULES]
+    return Table(columns, [Row(None, values, label=citation) for citation, values in ranked])
+
+
+def _durations(query: Query) -> Table:
+    columns = [Column(v, f"{label}（中位天数）", summed=False) for v, label in Stage.choices]
+    by_agency: dict[int, Row] = {}
+    for r in _figures(query, stage_durations):
+        row = by_agency.setdefault(r["agency"].pk, Row(r["agency"], {}))
+        row.values[r["stage"]] = r["median_days"]
+    return Table(columns, list(by_agency.values()))
+
+
+register(
+    Panel(
+        "compliance_rules",
+        "最常不符合的规则",
+        f"期间内启动的案件按所适用规定检查的结果，不符合最多的前 {TOP_RULES} 项；点击查看不符合的案件。",
+        _rules,
+        Chart("bar"),
+        rows_label="机关 · 依据",
+    )
+)
+register(
+    Panel(
+        "compliance_articles",
+        "条款符合情况",
+        "同一规定的同一条款在范围内各机关合计；一件案件有一项规则不符合即计入「有不符合」。",
+        _articles,
+        Chart("stack"),
+        rows_label="依据",
+    )
+)
+register(
+    Panel(
+        "av_coverage",
+        "音像记录覆盖",
+        "规定应当音像记录的环节：已有记录、依规定免于记录、两者皆无。",
+        _per_agency(
+            av_coverage,
+            [
+                Column("recorded", "已音像记录", GREEN),
+                Column("exempted", "依规定免录", GREY),
+                Column("missing", "缺少记录", RED),
+            ],
+        ),
+        Chart("stack"),
+    )
+)
+register(
+    Panel(
+        "uploads",
+        "音像记录存储及时性",
+        "按存储时间计入期间：在规定时限内存储、逾期（有无说明理由）、规定未设时限。",
+        _per_agency(
+            upload_timeliness,
+            [
+                Column("on_time", "按时存储", GREEN),
+                Column("late_explained", "逾期并说明理由", AMBER),
+                Column("late", "逾期合计", RED),
+                Column("no_limit", "未设时限", GREY),
+            ],
+        ),
+        Chart("bar"),
+    )
+)
+register(
+    Panel(
+        "archiving",
+        "立卷归档及时性",
+        "归档期限（自执法行为终结之日起算）按到期时间计入期间。",
+        _per_agency(
+            archive_timeliness,
+            [
+                Column("on_time", "按期归档", GREEN),
+                Column("late", "逾期归档", GREY),
+                Column("overdue", "逾期未归档", RED),
+                Column("running", "期限未届满", BLUE),
+            ],
+        ),
+        Chart("stack"),
+    )
+)
+register(
+    Panel(
+        "durations",
+        "各阶段办理用时",
+        "期间内启动的案件已完成的各阶段停留天数中位数（仍在该阶段的不计）。",
+        _durations,
+        Chart("bar"),
+    )
+)
 
 
 def tables_for(query: Query, keys: list[str] | None = None) -> list[tuple[Panel, Table]]:

@@ -32,6 +32,7 @@ from quanlu.org.models import Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import evaluate, next_steps
 from quanlu.rulebooks.providers import gather
+from quanlu.supervision.compliance import cases_unmet
 from quanlu.supervision.dashboards import period_parse
 from quanlu.supervision.selectors import alerts_for
 from quanlu.web import forms as f
@@ -92,17 +93,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
             started = (period.since, period.until)
         except DomainError as exc:
             messages.error(request, f"{exc.message}已列出全部期间的案件。")
-    cases = cs.case_list_for(officer, stage=stage, query=query, agency=agency, started=started)[:200]
+    cases = cs.case_list_for(officer, stage=stage, query=query, agency=agency, started=started)
+    # A dashboard's drill-down from a rule: the cases whose check finds it not kept.
+    rule = (request.GET.get("rule") or "")[:64]
+    if rule:
+        cases = cases.filter(pk__in=cases_unmet(rule))
     return render(
         request,
         "web/case_list.html",
         {
-            "cases": cases,
+            "cases": cases[:200],
             "stage": stage,
             "q": query,
             "agency": agency,
             "started": started,
-            "drill": {k: request.GET[k] for k in ("agency", "since", "until") if request.GET.get(k)},
+            "rule": rule,
+            "drill": {k: request.GET[k] for k in ("agency", "since", "until", "rule") if request.GET.get(k)},
             "stages": Stage.choices,
             "can_open": _can_open(officer),
         },

@@ -16,8 +16,10 @@ from openpyxl import load_workbook
 
 from quanlu.core.errors import InvalidInput
 from quanlu.org.services import api_token_create
+from quanlu.supervision.compliance import compliance_rebuild, findings_for
 from quanlu.supervision.dashboards import PANELS, Chart, Column, Panel, Query, Row, Scope, Table, period_parse
 from quanlu.supervision.services import rectification_order_issue
+from quanlu.supervision.tests.test_deadlines import emergency
 from quanlu.testing import factories as f
 
 # Which part of the API's row each panel shows.
@@ -250,3 +252,91 @@ def test_a_registered_panel_is_drawn_and_exported_even_when_its_rows_are_not_age
         ("未全程记录", 2),
         ("合计", 2),
     ]
+
+
+# Each projection panel: its API path and the columns it shows of the API's rows.
+PROJECTION_PANELS = {
+    "av_coverage": ("coverage", ["recorded", "exempted", "missing"]),
+    "uploads": ("uploads", ["on_time", "late_explained", "late", "no_limit"]),
+    "archiving": ("archiving", ["on_time", "late", "overdue", "running"]),
+}
+
+
+def test_the_compliance_panels_say_what_the_statistics_api_says_and_a_rule_drills_to_its_cases(db):
+    w = f.world(f.R002)
+    # Two emergencies opened 30 h ago without the supplementary approval due in 24 h.
+    cases = [emergency(w, 30), emergency(w, 30), w.open_case()]
+    compliance_rebuild()  # a test's writes never commit, so the after-commit refresh waits
+    today = timezone.localdate()
+    asked = {
+        "period": "custom",
+        "since": (today - dt.timedelta(days=1)).isoformat(),
+        "until": today.isoformat(),
+    }
+    period = period_parse(asked)
+    book = load_workbook(
+        io.BytesIO(page(w.superior_supervisor, "/supervision/dashboard/all.xlsx", **asked).content)
+    )
+    _, raw = api_token_create(actor=w.superior_supervisor, officer=w.superior_supervisor, label="t")
+
+    def api(path):
+        answer = Client().get(
+            f"/api/v1/statistics/{path}",
+            {"since": period.since.isoformat(), "until": period.until.isoformat()},
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+        assert answer.status_code == 200
+        return answer.json()
+
+    def sheet_rows(key):
+        cells = list(book[PANELS[key].title].iter_rows(values_only=True))
+        return cells[3:-1], cells[-1]
+
+    for key, (path, keys) in PROJECTION_PANELS.items():
+        by_name = {r["agency"]["name"]: r for r in api(path)}
+        rows, totals = sheet_rows(key)
+        assert {r[0] for r in rows} == set(by_name) == {w.agency.name, w.superior.name}
+        for r in rows:
+            assert dict(zip(keys, r[1:], strict=True)) == {k: by_name[r[0]][k] for k in keys}
+        assert list(totals[1:]) == [sum(by_name[n][k] for n in by_name) for k in keys]
+
+    # Rules: the broken ones, each row an agency and its citation, figures as the API's.
+    broken = [r for r in api("rules") if r["unmet"]]
+    assert broken, "the late emergencies break a rule (else this test proves nothing)"
+    rows, _ = sheet_rows("compliance_rules")
+    shown = {r[0]: r[1:] for r in rows}
+    for r in broken[: len(rows)]:
+        assert shown[f"{r['agency']['name']} · {r['citation']} · {r['rule']}"] == (
+            r["unmet"],
+            r["met"],
+            r["pending"],
+        )
+    # Stage durations: each agency's median days per stage, as the API says; a median does
+    # not add up, so the total row is empty.
+    durations, totals = sheet_rows("durations")
+    medians = {(r["agency"]["name"], r["stage"]): r["median_days"] for r in api("durations")}
+    stages = [c.key for c in _columns(w, "durations")]
+    for r in durations:
+        assert list(r[1:]) == [medians.get((r[0], stage)) for stage in stages]
+    assert all(v is None for v in totals[1:])
+
+    # The drill-down: agency and rule → the cases that broke it → a case's findings.
+    rule = broken[0]["rule"]
+    body = page(w.superior_supervisor, **asked).content.decode()
+    assert f"rule={rule}" in body
+    listed = page(
+        w.superior_supervisor,
+        "/cases/",
+        agency=str(w.agency.public_id),
+        since=asked["since"],
+        until=asked["until"],
+        rule=rule,
+    ).content.decode()
+    breaking = [c for c in cases if findings_for(c).filter(rule_id=rule, status="unmet").exists()]
+    assert len(breaking) == broken[0]["unmet"]
+    assert all(c.number in listed for c in breaking)
+    assert f"<code>{rule}</code>" in listed
+    none = page(w.superior_supervisor, "/cases/", rule="no.such.rule").content.decode()
+    assert all(c.number not in none for c in cases)
+    findings = page(w.superior_supervisor, f"/cases/{breaking[0].public_id}/").content.decode()
+    assert broken[0]["citation"].split("》")[0] in findings
