@@ -371,7 +371,7 @@ def _policies(raw: Any, file: str) -> tuple[int, tuple[Policy, ...], tuple[Polic
                 raise w.error(f"policy is missing {p}")
         return Policy(
             rulebooks=tuple(item["rulebooks"]),
-            applies_to=dict(item.get("applies_to") or {}),
+            applies_to=_applies_to(item.get("applies_to"), w),
             citation=_citation(item.get("citation"), w, need_quote=True),
             params={p: item[p] for p in (*params, "kinds") if p in item},
         )
@@ -387,6 +387,19 @@ def _policies(raw: Any, file: str) -> tuple[int, tuple[Policy, ...], tuple[Polic
         tuple(policy(p, ("kinds",)) for p in raw.get("amendment_party_confirmation") or []),
         tuple(policy(p, ("min_pages",)) for p in raw.get("straddle_seal") or []),
     )
+
+
+_SELECT = ("stages", "categories", "party_record", "except")
+
+
+def _applies_to(raw: Any, w: _Where) -> dict[str, Any]:
+    """A policy's record kinds, selected as a rule's ``select`` is."""
+    if not isinstance(raw, dict) or not raw:
+        raise w.error(f"a policy's applies_to selects types by {', '.join(_SELECT)}")
+    unknown = set(raw) - set(_SELECT)
+    if unknown:
+        raise w.error(f"applies_to: unknown key(s) {', '.join(sorted(unknown))}")
+    return dict(raw)
 
 
 def _read(path: Path) -> Any:

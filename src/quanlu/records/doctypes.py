@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from quanlu.rulebooks.facts import selects
 from quanlu.rulebooks.terms import DOC_STAGES
 from quanlu.rulebooks.terms import NOTICE_METHODS as NOTICE_METHODS
 from quanlu.rulebooks.terms import RIGHTS as RIGHTS
@@ -284,8 +285,9 @@ class Policy:
     def applies(self, doc_type: DocType, rulebook_id: str) -> bool:
         if rulebook_id not in self.rulebooks:
             return False
-        flags = doc_type.flags()
-        return all(flags.get(k) == v for k, v in self.applies_to.items())
+        # The same selection as a rule's ``select``: the policy binds the record kinds its
+        # article governs (001 第十四条: 调查取证文书, not the hearing record of 第十六条).
+        return selects(self.applies_to, doc_type)
 
 
 @dataclass(frozen=True)

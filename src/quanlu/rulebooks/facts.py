@@ -85,6 +85,17 @@ def where_holds(where: Any, values: Mapping[str, Any]) -> bool:
     return True
 
 
+def selects(select: Mapping[str, Any], kind: Any) -> bool:
+    """Whether a ``select`` (stages, categories, party_record, except — a rule's, or a
+    catalogue policy's) takes a document kind: the record kinds an article governs."""
+    return (
+        ("stages" not in select or kind.stage in select["stages"])
+        and ("categories" not in select or kind.category in select["categories"])
+        and ("party_record" not in select or kind.party_record == select["party_record"])
+        and kind.code not in select.get("except", ())
+    )
+
+
 def fmt(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 

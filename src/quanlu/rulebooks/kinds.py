@@ -187,10 +187,15 @@ def _approval_chain(params: dict[str, Any]) -> None:
     """The regulation orders the approval at ``gate``: 承办人 proposes, 审核人 reviews,
     批准人 approves, each a different person. Enforced as each step is signed
     (cases.services.approvals): a step out of turn or a second step by the same person
-    is refused citing this rule."""
-    _only(params, ("gate",))
+    is refused citing this rule. ``documents``: the forms that record the chain on
+    paper (the internal approval form); one person signing two of its steps is refused
+    citing this rule too (records.services.signatures)."""
+    _only(params, ("gate", "documents"))
     if params.get("gate") not in GATES:
         raise ValueError(f"gate must be one of {tuple(GATES)}")
+    docs = params.get("documents", [])
+    if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
+        raise ValueError("documents must be a list of document type codes")
 
 
 @rule_kind("legal_review_required")

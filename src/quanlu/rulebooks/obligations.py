@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from quanlu.core.errors import Refused
-from quanlu.rulebooks.facts import where_holds
+from quanlu.rulebooks.facts import selects, where_holds
 from quanlu.rulebooks.loader import Rule, Rulebook
 from quanlu.rulebooks.providers import catalogue
 
@@ -29,14 +29,7 @@ def in_scope(rule: Rule, type_code: str) -> bool:
     if not select:
         return False
     kind = catalogue().types.get(type_code)
-    if kind is None:
-        return False
-    return (
-        ("stages" not in select or kind.stage in select["stages"])
-        and ("categories" not in select or kind.category in select["categories"])
-        and ("party_record" not in select or kind.party_record == select["party_record"])
-        and type_code not in select.get("except", ())
-    )
+    return kind is not None and selects(select, kind)
 
 
 def field_rules(book: Rulebook, type_code: str, key: str, values: Mapping[str, Any]) -> list[Rule]:
@@ -51,6 +44,17 @@ def field_rules(book: Rulebook, type_code: str, key: str, values: Mapping[str, A
 def chain_rules(book: Rulebook, gate: str) -> list[Rule]:
     """The rules that order the approval chain of ``gate`` (承办人 → 审核人 → 批准人)."""
     return [r for r in book.rules_of("approval_chain") if r.params["gate"] == gate]
+
+
+def form_chain_rules(book: Rulebook, type_code: str) -> list[Rule]:
+    """The rules that order the approval chain a form of ``type_code`` records (the
+    internal approval form of the decision gate): signing it is that chain's step."""
+    return [r for r in book.rules_of("approval_chain") if in_scope(r, type_code)]
+
+
+def supplement_notice_rules(book: Rulebook) -> list[Rule]:
+    """The rules that ask a supplement notice to list everything at once (一次性告知)."""
+    return [r for r in book.rules_of("application_recorded") if r.params.get("single_supplement_notice")]
 
 
 def refusal(

@@ -18,6 +18,7 @@ from quanlu.ledger.services import record_event
 from quanlu.org.models import Agency, AgencyKind, Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.loader import Rule, get_rulebook
+from quanlu.rulebooks.obligations import refusal
 from quanlu.supervision import events
 from quanlu.supervision.models import FilingOutcome, RulebookFiling, RulebookFilingDecision
 
@@ -140,9 +141,10 @@ def rulebook_filing_submit(
         raise Conflict(f"《{book.title}》没有要求将记录制度报送备案，无需报送。", code="filing_not_required")
     body = filing_body(agency)
     if body is None:
-        raise Conflict(
-            f"依{rule.citation.article}，记录制度报本级政府司法行政部门备案；"
-            f"系统中没有{agency.region.name}的司法行政部门，请管理员先登记该机关。",
+        raise refusal(
+            [rule],
+            f"记录制度报本级政府司法行政部门备案；系统中没有{agency.region.name}的司法行政部门。",
+            satisfy=f"由系统管理员登记{agency.region.name}的司法行政部门后再报送。",
             code="no_filing_body",
         )
     document_number = document_number.strip()

@@ -23,6 +23,7 @@ from quanlu.org.models import Agency, Officer, Role
 from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.kinds import LIABILITY_GROUNDS
 from quanlu.rulebooks.loader import Rule, get_rulebook
+from quanlu.rulebooks.obligations import refusal
 from quanlu.supervision import events
 from quanlu.supervision.models import LiabilityCase, LiabilityEntry, LiabilityEntryKind
 from quanlu.supervision.selectors import issuer_basis, rectification_rule
@@ -141,7 +142,14 @@ def liability_case_open(
     grounds = {g["code"]: g for g in rule.params["grounds"]}
     if ground not in grounds:
         listed = "；".join(f"{g['item']}{g['text']}" for g in rule.params["grounds"])
-        raise InvalidInput(f"{rule.citation.article}所列情形为：{listed}", field_name="ground")
+        raise refusal(
+            [rule],
+            f"所选情形不在该规定列举的追究责任情形中。所列情形为：{listed}",
+            satisfy="从所列情形中选择一项。",
+            code="ground_not_listed",
+            field="ground",
+            status=422,
+        )
     facts = facts.strip()
     if not facts:
         raise InvalidInput("请写明违法事实。", field_name="facts")

@@ -132,11 +132,26 @@ def deadline_meet(*, actor: Officer | None, deadline: Deadline, at: dt.datetime)
 def deadline_move(
     *, actor: Officer | None, deadline: Deadline, starts_at: dt.datetime, due_at: dt.datetime, anchor: str
 ) -> Deadline:
-    """A running deadline whose anchor event was recorded or corrected since it opened
-    (the archive deadline once the end of the enforcement act is recorded): it is
-    counted again from the event, the event recording what it ran from before."""
+    """A deadline whose anchor event was recorded or corrected since it opened (the
+    archive deadline once the end of the enforcement act is recorded, or corrected): it
+    is counted again from the event, the event recording what it ran from before. One
+    already met is judged again against the new count: whether it was met late follows
+    (derived from ``met_at`` and ``due_at``), and the event says what it was and is, so
+    the history keeps both the first judgement and the recount."""
     deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
-    was = {"starts_at": deadline.starts_at, "due_at": deadline.due_at}
+    was: dict[str, object] = {"starts_at": deadline.starts_at, "due_at": deadline.due_at}
+    payload: dict[str, object] = {
+        "deadline": deadline.public_id,
+        "kind": deadline.kind,
+        "subject": deadline.subject,
+        "anchor": anchor,
+        "was": was,
+        "starts_at": starts_at,
+        "due_at": due_at,
+    }
+    if deadline.met_at is not None:
+        was["late"] = deadline.met_at > deadline.due_at
+        payload |= {"met_at": deadline.met_at, "late": deadline.met_at > due_at}
     deadline.starts_at, deadline.due_at = starts_at, due_at
     deadline.warn_at = starts_at + (due_at - starts_at) * WARN_FRACTION
     deadline.save(update_fields=["starts_at", "due_at", "warn_at"])
@@ -145,15 +160,7 @@ def deadline_move(
         actor=actor,
         agency=deadline.agency,
         case_uid=_case_uid(deadline),
-        payload={
-            "deadline": deadline.public_id,
-            "kind": deadline.kind,
-            "subject": deadline.subject,
-            "anchor": anchor,
-            "was": was,
-            "starts_at": starts_at,
-            "due_at": due_at,
-        },
+        payload=payload,
         rows=[deadline],
     )
     return deadline
@@ -183,8 +190,9 @@ def deadlines_sync(*, actor: Officer | None, case: Case) -> list[Deadline]:
                     )
             except IntegrityError:  # a concurrent sync opened it first
                 deadline = Deadline.objects.get(case=case, kind=spec.kind, subject=spec.subject)
-        moved = (deadline.starts_at, deadline.due_at) != (spec.starts_at, spec.due_at)
-        if moved and deadline.met_at is None:
+        # Met or not: a deadline met on time from a wrongly recorded anchor may be late
+        # from the corrected one (and the other way round).
+        if (deadline.starts_at, deadline.due_at) != (spec.starts_at, spec.due_at):
             deadline = deadline_move(
                 actor=actor,
                 deadline=deadline,

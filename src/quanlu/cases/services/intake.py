@@ -26,7 +26,9 @@ from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.core.validation import clean_choice, clean_name, clean_text
 from quanlu.ledger.services import record_event
 from quanlu.org.models import AgencyKind, Officer
+from quanlu.rulebooks.evaluator import rulebook_for
 from quanlu.rulebooks.loader import get_rulebook
+from quanlu.rulebooks.obligations import refusal, supplement_notice_rules
 
 
 @transaction.atomic
@@ -191,8 +193,14 @@ def application_event_record(
     detail = clean_text(detail, label="说明", field="detail", max_length=5000, required=False)
     clean_items = [clean_text(i, label="补正事项", field="items", max_length=500) for i in (items or [])]
     if kind == ApplicationEventKind.SUPPLEMENT_NOTICE and not clean_items:
-        # 一次性告知: one notice listing everything that must be supplemented.
-        raise InvalidInput("一次性告知应列明需补正的全部内容。", field_name="items")
+        # 一次性告知: one notice listing everything that must be supplemented (002 第五条,
+        # 004 第八条 name it; elsewhere a notice of nothing is the form's own error).
+        message = "一次性告知应列明需补正的全部内容。"
+        rules = supplement_notice_rules(rulebook_for(case))
+        if rules:
+            satisfy = "在「补正事项」中逐项列明需补正的全部内容。"
+            raise refusal(rules, message, satisfy=satisfy, code="items_required", field="items", status=422)
+        raise InvalidInput(message, field_name="items")
     if (
         kind in (ApplicationEventKind.ACCEPTED, ApplicationEventKind.REJECTED)
         and case.application_events.filter(

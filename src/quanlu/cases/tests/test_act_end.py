@@ -108,3 +108,49 @@ def test_recorded_after_the_move_into_archiving_the_running_deadline_is_counted_
     [event] = Event.objects.filter(case_uid=case.public_id, type=supervision_events.DEADLINE_MOVED.name)
     assert event.payload["anchor"] == f"执法行为终结之日（{today:%Y-%m-%d}）"
     assert event.payload["was"]["due_at"]  # what it ran from before stays in the record
+
+
+def test_a_deadline_met_on_time_from_a_wrong_act_end_is_late_once_the_end_is_corrected(db):
+    # Archived on day 40 of the act: on time from an end wrongly recorded 5 days ago,
+    # late from the corrected end 40 days ago (30 days, 004 第二十五条). The correction and
+    # the recount are both events; the first judgement stays in the record.
+    from quanlu.cases.models import Case, Stage
+    from quanlu.ledger.models import Event
+    from quanlu.supervision import events as supervision_events
+    from quanlu.supervision.services import deadline_meet
+
+    world = f.world(f.R004)
+    case = world.open_case()
+    Case.objects.filter(pk=case.pk).update(started_at=timezone.now() - dt.timedelta(days=60))
+    world.advance(case, Stage.ARCHIVING, reason="不予立案。")
+    today = timezone.localdate()
+    case_act_end(actor=world.officer, case=case, ended_on=today - dt.timedelta(days=5), kind="terminated")
+    deadline = deadline_meet(
+        actor=world.archivist, deadline=Deadline.objects.get(case=case, kind="archive"), at=timezone.now()
+    )
+    assert deadline.status_label(timezone.now()) == "按期完成"
+    [met] = Event.objects.filter(case_uid=case.public_id, type=supervision_events.DEADLINE_MET.name)
+    assert met.payload["late"] is False
+
+    case_act_end(
+        actor=world.officer,
+        case=case,
+        ended_on=today - dt.timedelta(days=40),
+        kind="terminated",
+        reason="终结日期误录，应为送达后执行完毕之日。",
+    )
+    deadline.refresh_from_db()
+    assert deadline.met_at is not None  # met when it was met: only the count changed
+    assert deadline.status_label(timezone.now()) == "逾期完成"
+    midnight = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=40), dt.time()))
+    assert deadline.due_at == midnight + dt.timedelta(days=31)
+    [corrected] = events_of(case, events.ACT_END_CORRECTED)
+    assert corrected.payload["was"] == (today - dt.timedelta(days=5)).isoformat()
+    moved = Event.objects.filter(case_uid=case.public_id, type=supervision_events.DEADLINE_MOVED.name)
+    recount = moved.order_by("pk").last()
+    assert recount is not None
+    assert recount.pk > corrected.pk
+    assert (recount.payload["was"]["late"], recount.payload["late"]) == (False, True)
+    assert recount.payload["anchor"] == f"执法行为终结之日（{today - dt.timedelta(days=40):%Y-%m-%d}）"
+    met.refresh_from_db()
+    assert met.payload["late"] is False  # what was judged then stays as it was

@@ -197,6 +197,32 @@ def test_one_person_signs_one_step_only(world):
         )
 
 
+@pytest.mark.parametrize("rulebook", [f.R004, f.R002])
+def test_one_person_signing_two_steps_of_the_decision_chain_is_told_the_article(db, rulebook):
+    # The reviewer (an officer too) proposes the decision, then reviews it: 004 第三十一条
+    # names 承办人、审核人、批准人 apart; 002 orders no chain, and the system refuses alone.
+    world = f.world(rulebook)
+    case = case_at(world, Stage.DECISION)
+    approval = services.approval_request(
+        actor=world.reviewer, case=case, gate="decision", opinion="建议处罚", reasons="事实清楚"
+    )
+    with pytest.raises((PermissionDenied, Refused)) as exc:
+        services.approval_grant(
+            actor=world.reviewer, approval=approval, opinion="同意", signature_method="password"
+        )
+    assert exc.value.message == "同一审批中，承办、审核、法制审核、批准应由不同人员签署。"
+    assert exc.value.status == 403
+    assert approval.steps.count() == 0
+    if rulebook == f.R002:
+        assert (type(exc.value), exc.value.details) == (PermissionDenied, [])
+        return
+    assert exc.value.code == "same_person"
+    (finding,) = exc.value.findings
+    assert (finding.rule, finding.article) == ("dec.approval_chain", f"{f.R004}.txt 第三十一条")
+    assert finding.quote == "由承办人提出意见和理由，经审核人审核后，由批准人批准。"
+    assert finding.satisfy == "由未在本审批中签署过的其他人员签署该环节。"
+
+
 def test_duplicate_requests_are_refused_or_idempotent(world):
     case = world.open_case()
     token = uuid.uuid4()

@@ -149,7 +149,7 @@ def test_named_complaints_need_a_name(world):
 def test_application_intake_events_are_recorded_in_order(world):
     case = world.open_case(kind="licensing", initiation_mode="on_application", source="application")
     services.application_event_record(actor=world.officer, case=case, kind="registered", detail="窗口登记。")
-    with pytest.raises(InvalidInput, match="一次性告知"):
+    with pytest.raises(Refused, match="一次性告知"):  # 004 第八条 (see below)
         services.application_event_record(actor=world.officer, case=case, kind="supplement_notice")
     services.application_event_record(
         actor=world.officer, case=case, kind="supplement_notice", items=["身份证明", "总平面图"]
@@ -160,6 +160,34 @@ def test_application_intake_events_are_recorded_in_order(world):
     kinds = list(ApplicationEvent.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["registered", "supplement_notice", "accepted"]
     assert len(events_of(case, "case:application:recorded")) == 3
+
+
+@pytest.mark.parametrize("rulebook", [f.R004, f.R002, f.R000])
+def test_a_supplement_notice_listing_nothing_cites_the_one_time_notice_where_the_text_asks_it(db, rulebook):
+    # 004 第八条 and 002 第五条 ask the 一次性告知 recorded with everything to supplement;
+    # 000 says nothing of it, and an empty notice is the form's own error there.
+    w = f.world(rulebook)
+    case = w.open_case(kind="licensing", initiation_mode="on_application", source="application")
+    with pytest.raises((InvalidInput, Refused)) as exc:
+        services.application_event_record(actor=w.officer, case=case, kind="supplement_notice")
+    assert exc.value.message == "一次性告知应列明需补正的全部内容。"
+    assert exc.value.status == 422
+    assert not case.application_events.exists()
+    if rulebook == f.R000:
+        assert not isinstance(exc.value, Refused)
+        assert exc.value.details == [{"field": "items", "message": "一次性告知应列明需补正的全部内容。"}]
+        return
+    assert isinstance(exc.value, Refused)
+    assert exc.value.code == "items_required"
+    (finding,) = exc.value.findings
+    article = {f.R004: "第八条", f.R002: "第五条"}[rulebook]
+    assert (finding.rule, finding.article, finding.field) == (
+        "init.one_time_notice",
+        f"{rulebook}.txt {article}",
+        "items",
+    )
+    assert finding.quote == "一次性告知申请人需补正的全部内容"
+    assert finding.satisfy == "在「补正事项」中逐项列明需补正的全部内容。"
 
 
 def test_application_events_only_for_application_cases(world):

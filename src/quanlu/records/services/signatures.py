@@ -33,6 +33,8 @@ from quanlu.records.services.common import (
     _type,
 )
 from quanlu.records.uploads import JPEG, PNG, check_signature_image
+from quanlu.rulebooks.evaluator import rulebook_for
+from quanlu.rulebooks.obligations import form_chain_rules, refusal
 
 
 def _open_expected(st: SlotStatus) -> bool:
@@ -101,7 +103,7 @@ def signature_sign(
             doc.signatures.filter(officer=actor, role__in=CHAIN_ROLES - {role}).exclude(slot=st.key).first()
         )
         if other is not None:
-            raise PermissionDenied("同一文书中，承办、审核、法制审核、批准应由不同人员签署。")
+            _refuse_same_signer(doc)
     kind = kind or ("seal" if role == "agency" else st.kinds[0])
     if kind not in st.kinds:
         raise InvalidInput(f"「{st.label}」应{st.kind_labels}。", field_name="kind")
@@ -125,6 +127,18 @@ def signature_sign(
     _signature_event(actor, doc, version, sig)
     _maybe_complete(actor, doc, version)
     return sig
+
+
+def _refuse_same_signer(doc: Document) -> None:
+    """One person signing two steps of an approval form: where the case's regulation
+    names the chain's signers apart (004 第三十一条, 001 第十五条) and the form records
+    that chain, the refusal is that rule's finding, as when the approval step is signed."""
+    message = "同一文书中，承办、审核、法制审核、批准应由不同人员签署。"
+    rules = form_chain_rules(rulebook_for(doc.case), doc.type_code)
+    if rules:
+        satisfy = "由未在本文书中签署过其他审批环节的人员签署该栏。"
+        raise refusal(rules, message, satisfy=satisfy, code="same_person", status=403)
+    raise PermissionDenied(message)
 
 
 def _named_officer(doc_type: DocType, slot_key: str, version: Version) -> str:

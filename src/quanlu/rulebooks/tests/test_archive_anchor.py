@@ -120,3 +120,72 @@ def test_the_coverage_report_lists_the_explicit_no_limit_entries():
     for book in ("001_985a08834cda7543", "003_b6123a0950a37ec2", "004_b4c2f06b7eb1ab1e"):
         assert report[book].no_limits == []
         assert "av.upload_24h" in {d["rule"] for d in report[book].deadlines}
+
+
+ANCHORS = {
+    "init.supplementary_deadline": ("24小时", "行政执法程序启动（情况紧急先行启动）"),
+    "enf.correction_recheck": ("按期", "责令改正的期限届满（按期）"),
+    "arc.archive_30d": ("30日", "行政执法行为终结之日"),
+    "av.upload_24h": ("24小时", "音像记录制作完成"),
+}
+# Each regulation's deadlines and explicit "no limit" entries, article by article, as read
+# from the texts (000 and 001 have no emergency start; 001 no re-check of a correction).
+DEADLINES = {
+    "000_9c8bbcda03c04eb4": {
+        "enf.correction_recheck": "第二十二条第二款",
+        "arc.archive_30d": "第二十六条",
+        "av.upload_24h": "第二十六条第三款",
+    },
+    "001_985a08834cda7543": {"av.upload_24h": "第二十三条", "arc.archive_30d": "第二十八条"},
+    "002_4fd6fddfbbebbad6": {
+        "init.supplementary_deadline": "第六条",
+        "enf.correction_recheck": "第二十六条第二款",
+        "arc.archive_30d": "第三十条",
+    },
+    "003_b6123a0950a37ec2": {
+        "init.supplementary_deadline": "第六条",
+        "enf.correction_recheck": "第二十四条第二款",
+        "arc.archive_30d": "第二十八条",
+        "av.upload_24h": "第二十八条第三款",
+    },
+    "004_b4c2f06b7eb1ab1e": {
+        "init.supplementary_deadline": "第九条",
+        "enf.correction_recheck": "第二十一条第二款",
+        "arc.archive_30d": "第二十五条",
+        "av.upload_24h": "第二十五条第三款",
+    },
+}
+NO_LIMITS = {"002_4fd6fddfbbebbad6": {"av.upload_no_limit": "第三十条"}}
+
+
+def test_the_coverage_command_lists_each_regulations_deadlines_anchors_and_no_limit_entries():
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from quanlu.rulebooks.loader import all_rulebooks
+
+    out = StringIO()
+    call_command("rulebooks", "coverage", "--format", "json", stdout=out)
+    report = {c["rulebook"]: c for c in json.loads(out.getvalue())}
+    assert set(report) == set(DEADLINES) == set(all_rulebooks())
+    text = StringIO()
+    call_command("rulebooks", "coverage", stdout=text)
+    for book, expected in DEADLINES.items():
+        listed = {d["rule"]: d for d in report[book]["deadlines"]}
+        assert {r: d["article"] for r, d in listed.items()} == expected, book
+        for rule_id, entry in listed.items():
+            assert (entry["within"], entry["anchor"]) == ANCHORS[rule_id]
+            assert entry["quote"]
+            within, anchor = ANCHORS[rule_id]
+            assert f"[期限] {rule_id}：{within}，自「{anchor}」起算（{entry['article']}：" in text.getvalue()
+        # Every rule that opens a deadline and every "no limit" rule, read from the
+        # rulebook itself, is in the report: none left out by the report's own tables.
+        rules = all_rulebooks()[book][-1].rules
+        assert {r.id for r in rules if r.kind.endswith("_deadline")} == set(listed), book
+        no_limits = {d["rule"]: d["article"] for d in report[book]["no_limits"]}
+        assert no_limits == NO_LIMITS.get(book, {}), book
+        assert {r.id for r in rules if r.kind.startswith("no_")} == set(no_limits), book
+        for rule_id in no_limits:
+            assert f"[未设期限] {rule_id}（{no_limits[rule_id]}：" in text.getvalue()

@@ -8,7 +8,7 @@ import pytest
 from quanlu.cases import services as cases
 from quanlu.cases.models import Stage
 from quanlu.core.errors import InvalidInput, Refused
-from quanlu.rulebooks.evaluator import Status, evaluate
+from quanlu.rulebooks.evaluator import Status, evaluate, gate
 from quanlu.rulebooks.providers import gather
 from quanlu.rulebooks.tests.walk import Walk, hours_ago, yesterday
 from quanlu.testing import factories as f
@@ -444,3 +444,50 @@ def test_lodged_service_is_recorded_in_audio_visual_form_or_by_equivalent_means(
         lodged, "lodged_service", kind="equivalent_means", reason="两名见证人在场并书面记录留置过程。"
     )
     walk.move(Stage.EXECUTION)
+
+
+def _sign_officer_slots(walk: Walk, doc) -> None:
+    """The officers sign their own slots; the people outside the agency do not."""
+    from quanlu.records import services as records
+    from quanlu.records.sample import _named, _signer_for
+    from quanlu.records.selectors import signature_status
+
+    for st in signature_status(doc):
+        for e in st.expected if st.officer_slot else []:
+            signer = _named(doc, st.key, e.officer_id) or _signer_for(st.roles[0], walk.b.staff)
+            records.signature_sign(actor=signer, document=doc, slot=st.key, signature_method="password")
+
+
+def test_001_judges_a_hearing_record_short_of_a_participant_under_article_16_alone(db):
+    # 第十四条 (调查取证文书: the party's signature, a refusal attested by two officers, the
+    # straddle seal, each amendment confirmed) is not the hearing record's article; 第十六条
+    # (听证参加人审核无误后签字或者盖章) is. The inquiry record stays under 第十四条.
+    from quanlu.records.selectors import signature_status
+
+    walk = walk_to(R001, Stage.INVESTIGATION)
+    hearing = walk.make("hearing_transcript", sign=False)
+    inquiry = walk.make("inquiry_transcript", sign=False)
+    for doc in (hearing, inquiry):
+        walk.refuse_once(doc, "party" if doc == hearing else "interviewee")
+        _sign_officer_slots(walk, doc)
+    slots = {st.key: st for st in signature_status(hearing)}
+    assert slots["party"].satisfied  # one officer's note is enough outside 第十四条
+    assert (slots["party"].refusal_min_officers, slots["party"].citation) == (1, None)
+    assert not slots["participants"].satisfied
+    inquiry_party = next(st for st in signature_status(inquiry) if st.key == "interviewee")
+    assert (inquiry_party.refusal_min_officers, inquiry_party.citation.article) == (2, "第十四条")
+
+    results = [
+        r
+        for r in gate(gather(walk.case), Stage.DECISION)
+        if r.status == Status.UNMET and not r.rule.id.startswith("av.")
+    ]
+    about = {
+        uid: {r.rule.id: r.rule.citation.article for r in results if uid in r.outcome.subjects}
+        for uid in (str(hearing.public_id), str(inquiry.public_id))
+    }
+    assert about[str(hearing.public_id)] == {"inv.hearing_signed": "第十六条"}
+    assert about[str(inquiry.public_id)]["inv.refusal_two_officers"] == "第十四条"
+    assert "inv.hearing_signed" not in about[str(inquiry.public_id)]
+    walk.refused_by(Stage.DECISION, "inv.hearing_signed", "inv.refusal_two_officers")
+    assert walk.refused["inv.hearing_signed"].article == "001_985a08834cda7543.txt 第十六条"

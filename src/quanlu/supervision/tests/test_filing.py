@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from quanlu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from quanlu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Refused
 from quanlu.ledger.models import Event
 from quanlu.org.models import Role
 from quanlu.org.services import api_token_create
@@ -79,10 +79,14 @@ def test_a_returned_filing_is_filed_again_and_only_heads_file(db):
 
 def test_without_a_same_level_justice_bureau_the_filing_is_refused_naming_the_article(db):
     w = f.world(f.R004)  # the county has no justice bureau in this world
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(Refused) as exc:
         rulebook_filing_submit(actor=w.approver, document_number="1号")
     assert exc.value.code == "no_filing_body"
-    assert "第三十二条" in exc.value.message
+    (finding,) = exc.value.findings  # the article as the rule's finding, not in the text
+    assert finding.article == f"{f.R004}.txt 第三十二条"
+    assert "本级政府司法行政部门备案" in finding.quote
+    assert finding.satisfy == "由系统管理员登记测试县的司法行政部门后再报送。"
+    assert "第三十二条" not in exc.value.message
     assert not RulebookFiling.objects.exists()
 
 

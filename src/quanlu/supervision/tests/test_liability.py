@@ -80,9 +80,10 @@ def test_a_superior_supervisor_opens_decides_and_closes_with_persons_and_evidenc
 
 def test_grounds_persons_and_evidence_are_checked_and_nothing_is_half_written(db):
     w = f.world(f.R002)
-    with pytest.raises(InvalidInput, match="所列情形为") as exc:
+    with pytest.raises(Refused, match="所列情形为") as exc:
         open_case(w, ground="no_system")  # 002 第三十四条 lists no 未建立制度
-    assert "第三十四条" in exc.value.message
+    (finding,) = exc.value.findings
+    assert (finding.article, finding.field, exc.value.status) == (f"{f.R002}.txt 第三十四条", "ground", 422)
     with pytest.raises(InvalidInput, match="工作人员"):
         open_case(w, persons=[{"officer": str(w.outsider.public_id), "role": "direct"}])
     with pytest.raises(InvalidInput, match="格式不正确"):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from quanlu.cases import services as cases
 from quanlu.cases.models import Stage
 from quanlu.org.services import api_token_create
 from quanlu.records.catalogue import catalogue
 from quanlu.records.models import Document
 from quanlu.records.sample import sample_fields
 from quanlu.records.tests.conftest import Staff
+from quanlu.rulebooks.tests.walk import add_party
 from quanlu.testing import factories as f
 from quanlu.testing.factories import PASSWORD
 
@@ -23,26 +23,21 @@ def bearer(officer):
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
-def _undated_approval_form(w, case):
-    cases.party_add(
-        actor=w.officer,
-        case=case,
-        kind="organisation",
-        name="某化工有限公司",
-        id_type="uscc",
-        id_number=f.uscc(),
-        legal_representative="刘建国",
-        address="某市经济开发区化工路8号",
-    )
+def _post_approval_form(w, case, *, without=()):
+    """The internal approval form made over the API, its sample fields but ``without``."""
+    add_party(w, case)
     staff = Staff(w.officer, w.officer2, w.reviewer, w.legal, w.approver)
     fields = sample_fields(catalogue().get("internal_approval_form"), case, staff)
-    del fields["reviewer_date"]
     return Client().post(
         f"/api/v1/cases/{case.public_id}/documents",
-        {"type": "internal_approval_form", "fields": fields},
+        {"type": "internal_approval_form", "fields": {k: v for k, v in fields.items() if k not in without}},
         content_type="application/json",
         **bearer(w.officer),
     )
+
+
+def _undated_approval_form(w, case):
+    return _post_approval_form(w, case, without=("reviewer_date",))
 
 
 @pytest.mark.parametrize("rulebook", [f.R001, f.R002])
@@ -136,3 +131,58 @@ def test_a_written_interruption_statement_with_one_signer_shows_001_article_22(d
     assert "无法继续记录的书面说明应由2名以上执法人员签字，现有1名。" in page
     assert "第二十二条" in page
     assert "应当：由2名以上本机关持有效执法证件的执法人员在书面说明上签字。" in page
+
+
+def _approval_form(w, case):
+    made = _post_approval_form(w, case)
+    assert made.status_code == 201, made.json()
+    return Document.objects.get(public_id=made.json()["id"])
+
+
+@pytest.mark.parametrize("rulebook", [f.R004, f.R001, f.R002])
+def test_one_person_signing_two_steps_of_the_approval_form_is_told_the_chains_article(db, rulebook):
+    # The reviewer (also an officer) signs the form as 承办人, then again as 审核人: the
+    # form records the decision gate's chain, whose signers 004 第三十一条 and 001 第十五条
+    # name apart; 002 names no chain, and the form's own rule refuses citing nothing.
+    w = f.world(rulebook)
+    doc = _approval_form(w, w.open_case())
+    sign = f"/api/v1/documents/{doc.public_id}/sign"
+    as_handler = Client().post(
+        sign, {"slot": "handler"}, content_type="application/json", **bearer(w.reviewer)
+    )
+    assert as_handler.status_code == 201, as_handler.json()
+    api = Client().post(sign, {"slot": "reviewer"}, content_type="application/json", **bearer(w.reviewer))
+    assert api.status_code == 403
+    body = api.json()
+    assert body["message"] == "同一文书中，承办、审核、法制审核、批准应由不同人员签署。"
+    client = Client()
+    assert client.login(username=w.reviewer.username, password=PASSWORD)
+    page = client.post(
+        f"/documents/{doc.public_id}/sign/", {"slot": "reviewer", "password": PASSWORD}, follow=True
+    ).content.decode()
+    assert "应由不同人员签署" in page
+    assert doc.signatures.filter(slot="reviewer").count() == 0
+    if rulebook == f.R002:
+        assert (body["code"], body.get("details")) == ("permission_denied", None)
+        assert "依据：" not in page
+        assert "应当：" not in page
+        return
+    assert body["code"] == "same_person"
+    (detail,) = body["details"]
+    article, quote = {
+        f.R004: ("第三十一条", "由承办人提出意见和理由，经审核人审核后，由批准人批准。"),
+        f.R001: (
+            "第十五条",
+            "内部审批文书应当记录行政执法人员的承办意见和理由、审核人的审核意见、批准人的批准意见，并分别载明签字日期。",
+        ),
+    }[rulebook]
+    assert (detail["rule"], detail["article"], detail["source"], detail["quote"]) == (
+        "dec.approval_chain",
+        f"{rulebook}.txt {article}",
+        f"{rulebook}.txt",
+        quote,
+    )
+    assert detail["satisfy"] == "由未在本文书中签署过其他审批环节的人员签署该栏。"
+    assert article in page
+    assert quote in page
+    assert "应当：由未在本文书中签署过其他审批环节的人员签署该栏。" in page
