@@ -32,6 +32,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -247,7 +248,7 @@ def findings_for(case: Case) -> QuerySet[ComplianceFinding]:
     return ComplianceFinding.objects.filter(case=case).order_by("pk")
 
 
-def cases_unmet(rule_id: str) -> QuerySet[ComplianceFinding]:
+def cases_unmet(rule_id: str) -> QuerySet[ComplianceFinding, Any]:
     """The ids of the cases whose projection finds ``rule_id`` not kept: a dashboard's
     drill-down from a rule to its cases (a subquery, for the case list's filter)."""
     return ComplianceFinding.objects.filter(rule_id=rule_id, status=ComplianceStatus.UNMET).values("case_id")
