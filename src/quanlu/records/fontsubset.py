@@ -207,8 +207,10 @@ def compact_cid_fonts(pdf: Any) -> int:
     in place) as the module says; the number of programs compacted."""
     import pikepdf
 
-    done = 0
-    for cidfont in list(pdf.objects):
+    # Several CIDFonts may share one program (WeasyPrint merges the faces of one font
+    # file): it keeps the glyphs of all of them, and is left alone if any is unclear.
+    users: dict[tuple[int, int], tuple[Any, list[Any], set[int] | None]] = {}
+    for cidfont in pdf.objects:
         if not (
             isinstance(cidfont, pikepdf.Dictionary)
             and cidfont.get("/Type") == "/Font"
@@ -216,12 +218,19 @@ def compact_cid_fonts(pdf: Any) -> int:
         ):
             continue
         descriptor = cidfont.get("/FontDescriptor")
-        if not isinstance(descriptor, pikepdf.Dictionary) or "/CIDSet" in descriptor:
-            continue  # a /CIDSet (PDF/A-1) would have to be rewritten too: not ours to do
+        if not isinstance(descriptor, pikepdf.Dictionary):
+            continue
         program = descriptor.get("/FontFile3")
         if not isinstance(program, pikepdf.Stream) or program.get("/Subtype") != "/OpenType":
             continue
         cids = _widths_cids(cidfont.get("/W"))
+        if "/CIDSet" in descriptor:
+            cids = None  # a /CIDSet (PDF/A-1) would have to be rewritten too: not done here
+        _, fonts, known = users.setdefault(program.objgen, (program, [], set()))
+        fonts.append(cidfont)
+        users[program.objgen] = (program, fonts, None if known is None or cids is None else known | cids)
+    done = 0
+    for program, fonts, cids in users.values():
         if not cids:
             continue
         cff = compact_cff(program.read_bytes(), cids)
@@ -229,9 +238,10 @@ def compact_cid_fonts(pdf: Any) -> int:
             continue
         program.write(zlib.compress(cff, 9), filter=pikepdf.Name.FlateDecode)
         program.Subtype = pikepdf.Name.CIDFontType0C
-        # Meaningful for CIDFontType2 only (ISO 32000-1, table 117); drop it so no reader
-        # takes the codes for glyph ids of the compacted program.
-        if "/CIDToGIDMap" in cidfont:
-            del cidfont["/CIDToGIDMap"]
+        for cidfont in fonts:
+            # Meaningful for CIDFontType2 only (ISO 32000-1, table 117); dropped so no
+            # reader takes the codes for glyph ids of the compacted program.
+            if "/CIDToGIDMap" in cidfont:
+                del cidfont["/CIDToGIDMap"]
         done += 1
     return done

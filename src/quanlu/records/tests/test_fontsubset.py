@@ -106,3 +106,32 @@ def test_compaction_keeps_each_used_cid_and_refuses_what_it_cannot_prove(rendere
     moved = [new for old_gid, new in new_gid.items() if new != old_gid]
     assert moved
     assert compact_cff(shuffled, {moved[0]}) is None
+
+
+def test_a_program_shared_by_two_cidfonts_keeps_the_glyphs_of_both(rendered):
+    from quanlu.records.fontsubset import _cid_charset, compact_cid_fonts
+
+    _, old = rendered
+    with pikepdf.open(io.BytesIO(old)) as pdf:
+        first = next(
+            obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType0"
+        )
+        cids = sorted(widths_cids(old)[0] - {0})
+        # a second CIDFont over the same program, showing glyphs the first one does not
+        bold_cids = sorted(set(widths_cids(old)[1]) - set(cids) - {0})[:3]
+        second = pdf.make_indirect(pikepdf.Dictionary(first))
+        second.W = pikepdf.Array([c for cid in bold_cids for c in (cid, pikepdf.Array([1000]))])
+        first.W = pikepdf.Array([c for cid in cids for c in (cid, pikepdf.Array([1000]))])
+        program = first.FontDescriptor.FontFile3
+        full = len(program.read_bytes())
+        assert compact_cid_fonts(pdf) == 2  # the shared program once, and the bold face
+        assert str(program.Subtype) == "/CIDFontType0C"
+        assert len(program.read_bytes()) < full / 10
+        kept = set(_cid_charset(program.read_bytes()) or [])
+        assert set(cids) <= kept
+        assert bold_cids
+        assert set(bold_cids) <= kept
+        assert "/CIDToGIDMap" not in first
+        assert "/CIDToGIDMap" not in second
