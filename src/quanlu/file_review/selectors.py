@@ -24,6 +24,7 @@ from quanlu.org.selectors import visible_agencies
 from quanlu.rulebooks.evaluator import Status, evaluate
 from quanlu.rulebooks.loader import citation_label
 from quanlu.rulebooks.providers import gather, gather_many
+from quanlu.supervision.models import CaseCompliance
 
 # Cases a review looks at: their file is complete (archiving) or closed.
 REVIEWABLE_STAGES = (Stage.ARCHIVING, Stage.CLOSED)
@@ -174,11 +175,25 @@ def prefill(
 
 
 def breached(cases: list[Case], *, now: dt.datetime) -> set[int]:
-    """The cases (primary keys) the rulebook check finds a rule unmet in. Facts are
-    gathered in batches, each provider asked once per batch (``gather_many``)."""
+    """The cases (primary keys) the rulebook check finds a rule unmet in. Read from the
+    compliance projection where it is current (nothing has fallen due since it was
+    evaluated), so a campaign over a province reads counts, not rulebooks; the cases it
+    does not hold current (never projected, or a deadline fell due before the worker
+    came) are evaluated here, their facts gathered in batches (``gather_many``)."""
     found: set[int] = set()
-    for start in range(0, len(cases), 200):
-        batch = cases[start : start + 200]
+    known: set[int] = set()
+    ids = [c.pk for c in cases]
+    for start in range(0, len(ids), 500):
+        current = CaseCompliance.objects.filter(case__in=ids[start : start + 500]).filter(
+            Q(refresh_at__isnull=True) | Q(refresh_at__gt=now)
+        )
+        for pk, unmet in current.values_list("case_id", "unmet"):
+            known.add(pk)
+            if unmet:
+                found.add(pk)
+    rest = [c for c in cases if c.pk not in known]
+    for start in range(0, len(rest), 200):
+        batch = rest[start : start + 200]
         for pk, facts in gather_many(batch).items():
             if any(r.status == Status.UNMET for r in evaluate(facts, now=now)):
                 found.add(pk)

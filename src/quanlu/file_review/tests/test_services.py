@@ -12,7 +12,8 @@ from quanlu.file_review import selectors, services, sheets
 from quanlu.file_review.models import Campaign, ReviewSheet
 from quanlu.file_review.tests.conftest import ReviewWorld, committed
 from quanlu.ledger.models import Event
-from quanlu.supervision.models import RectificationOrder
+from quanlu.supervision.compliance import compliance_rebuild
+from quanlu.supervision.models import CaseCompliance, RectificationOrder
 
 pytestmark = pytest.mark.tampers  # cases are closed behind the services; committed() checks the rest
 
@@ -81,6 +82,15 @@ def test_rule_based_sampling_takes_the_matching_cases(rw):
     )
     # Cases closed without their records break rules: every closed case of the tree qualifies.
     assert len(drawn(breached)) == 7
+    # Once projected, the projection is what is read (derived data, set here by hand to
+    # tell the two apart): a case it holds as keeping every rule is not drawn.
+    compliance_rebuild()
+    kept = drawn(breached)[0]
+    CaseCompliance.objects.filter(case__number=kept).update(unmet=0)
+    again = services.campaign_open(
+        actor=rw.w.superior_supervisor, title="问题案卷二", method="rule", only_breached=True
+    )
+    assert set(drawn(again)) == set(drawn(breached)) - {kept}
 
 
 def test_outsiders_and_non_supervisors_cannot_open_or_see_a_campaign(rw):
