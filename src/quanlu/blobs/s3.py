@@ -200,6 +200,8 @@ class S3BlobStore(StagingStore):
         """The blob copied to a private temp file for tools that need a path (ffprobe,
         bagit, WeasyPrint); removed when the block ends."""
         path = self.root / "tmp" / f"{os.urandom(16).hex()}.part"
+        if not self.exists(sha256):
+            raise BlobError("存储的内容缺失。", "blob_missing")
         try:
             with _create(path) as out, self.open(sha256) as fh:
                 while chunk := fh.read(CHUNK):

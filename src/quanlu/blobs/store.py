@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -523,6 +523,23 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def local_files(shas: Iterable[str]) -> Iterator[dict[str, Path]]:
+    """sha256 → a local file of each stored content among ``shas`` (missing ones are left
+    out), for code that hands paths to tools (bag writing, PDF/A checks, ffprobe): the blob
+    itself in the local folder, a private temp copy (removed afterwards) from S3."""
+    store = get_store()
+    with ExitStack() as stack:
+        found: dict[str, Path] = {}
+        for sha in dict.fromkeys(shas):
+            try:
+                found[sha] = stack.enter_context(store.local_file(sha))
+            except BlobError as exc:
+                if exc.code != "blob_missing":
+                    raise
+        yield found
 
 
 @cache
