@@ -115,6 +115,17 @@ def s3_config(rgw: Any, request: pytest.FixtureRequest) -> Any:
     )
 
 
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """The storage backend of this test, local folder and S3 (marked ``s3``): get_store()
+    answers it. A test that takes this fixture runs on both."""
+    if request.param == "s3":
+        from quanlu.testing.rgw import use_s3
+
+        use_s3(settings, request.getfixturevalue("s3_config"))
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def _blob_dir(settings: Any, tmp_path: Path) -> None:
     # Every test stores its blobs in its own folder.

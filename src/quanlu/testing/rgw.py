@@ -27,6 +27,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PACKAGES = ("ceph-mon", "ceph-osd", "radosgw")
 ACCESS_KEY = "quanlutestaccess"
@@ -49,6 +50,18 @@ class RGW:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def use_s3(settings: Any, config: Any) -> None:
+    """Point the settings (and so get_store()) at the S3 store ``config`` describes."""
+    settings.QUANLU_STORAGE = "s3"
+    settings.QUANLU_S3_BUCKET = config.bucket
+    settings.QUANLU_S3_ENDPOINT_URL = config.endpoint_url
+    settings.QUANLU_S3_ACCESS_KEY = config.access_key
+    settings.QUANLU_S3_SECRET_KEY = config.secret_key
+    settings.QUANLU_S3_REGION = config.region
+    settings.QUANLU_S3_PREFIX = config.prefix
+    settings.QUANLU_S3_RETAIN_DAYS = config.retain_days
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from quanlu.archive.package import verify_package
 from quanlu.archive.tests import helpers as h
 from quanlu.blobs.s3 import S3BlobStore
 from quanlu.blobs.store import get_store
-from quanlu.blobs.tests.conftest import use_s3
+from quanlu.testing.rgw import use_s3
 
 pytestmark = pytest.mark.s3
 

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 from quanlu.blobs import s3 as s3_module
 from quanlu.blobs.s3 import PERMANENT_UNTIL, S3BlobStore, S3Config
 from quanlu.blobs.store import BlobError, get_store
-from quanlu.blobs.tests.conftest import read, use_s3
+from quanlu.blobs.tests.conftest import read
+from quanlu.testing.rgw import use_s3
 
 pytestmark = pytest.mark.s3
 
