@@ -39,18 +39,28 @@ TEST_DEPS_MISSING = \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui";
+# The real S3 server the storage tests run against (a throw-away Ceph RADOS Gateway,
+# quanlu.testing.rgw): installed without recommends, which would add tools it never uses.
+RADOSGW ?= radosgw
+S3_DEPS_MISSING = \
+	command -v $(RADOSGW) >/dev/null || lean="$$lean ceph-mon ceph-osd radosgw";
 INSTALL_MISSING = \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) $(APT) install -y -qq $$missing >/dev/null \
-	  || { echo "could not install:$$missing — run: sudo apt-get install$$missing"; exit 1; }; \
+	if [ -n "$$missing$$lean" ]; then \
+	  echo "installing:$$missing$$lean"; \
+	  $(SUDO) $(APT) update -qq \
+	  && { [ -z "$$missing" ] || DEBIAN_FRONTEND=noninteractive $(SUDO) $(APT) install -y -qq $$missing >/dev/null; } \
+	  && { [ -z "$$lean" ] || DEBIAN_FRONTEND=noninteractive $(SUDO) $(APT) install -y -qq --no-install-recommends $$lean >/dev/null; } \
+	  || { echo "could not install:$$missing$$lean — run: sudo apt-get install$$missing$$lean"; exit 1; }; \
 	fi
 
 run-deps: ## install the Debian packages the running product needs (fonts, Pango), when missing
-	@missing=""; $(RUN_DEPS_MISSING) $(INSTALL_MISSING)
+	@missing=""; lean=""; $(RUN_DEPS_MISSING) $(INSTALL_MISSING)
 
-system-deps: ## install the Debian packages the product and its tests need (run-deps + browser, PDF, LibreOffice)
-	@missing=""; $(RUN_DEPS_MISSING) $(TEST_DEPS_MISSING) $(INSTALL_MISSING)
+s3-deps: ## install the S3 server the storage tests start (Ceph RADOS Gateway), when missing
+	@missing=""; lean=""; $(S3_DEPS_MISSING) $(INSTALL_MISSING)
+
+system-deps: ## install the Debian packages the product and its tests need (run-deps + browser, PDF, LibreOffice, RGW)
+	@missing=""; lean=""; $(RUN_DEPS_MISSING) $(TEST_DEPS_MISSING) $(S3_DEPS_MISSING) $(INSTALL_MISSING)
 
 run: run-deps venv ## set up everything, load the demo data and serve on http://127.0.0.1:8000
 	$(BIN)/quanlu migrate --noinput
@@ -89,4 +99,4 @@ bench: venv ## run the benchmarks in bench/ (prints ratios against same-run base
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var
 
-.PHONY: help venv run-deps system-deps run lint test bench clean
+.PHONY: help venv run-deps s3-deps system-deps run lint test bench clean

@@ -318,11 +318,11 @@ def dossier_item_content(request: HttpRequest, dossier_id: str, position: int) -
         raise NotFound("案卷中没有该文件。")
     if content_view(officer, cases=[dossier.case]).withheld_any(sel.item_sources(items).files[position]):
         raise PermissionDenied(CONTENT_DENIED, code="confidential")
-    path = get_store().local_path(item.sha256)
-    if path is None or not path.is_file():
+    store = get_store()
+    if not store.exists(item.sha256):
         raise Conflict("该文件的内容已不在存储中（可能已按期销毁）。", code="blob_missing")
     return FileResponse(
-        path.open("rb"),
+        store.open(item.sha256),  # streams (from S3 too)
         content_type=item.media_type,
         as_attachment=True,
         filename=item.bag_path.rsplit("/", 1)[-1],

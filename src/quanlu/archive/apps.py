@@ -18,3 +18,10 @@ class ArchiveConfig(AppConfig):
         # A case closes only once its dossier is sealed (a system rule, for every rulebook).
         if closing_findings not in CLOSING_CHECKS:
             CLOSING_CHECKS.append(closing_findings)
+
+        from quanlu.archive.locking import retain_closed
+        from quanlu.cases.services import ON_CLOSED
+
+        # Closing starts the retention clock: the object store's lock follows it.
+        if retain_closed not in ON_CLOSED:
+            ON_CLOSED.append(retain_closed)

@@ -39,12 +39,14 @@ def disposal_refusals(dossier: Dossier, *, today: dt.date | None = None) -> list
     return [plans.archive_finding(case, "archive.disposal", m) for m in out]
 
 
-def case_blobs(case: Case, dossier: Dossier) -> dict[str, str]:
-    """sha256 → title of every stored content of the case: the dossier's files, every
-    version's renderings and files, signature images, media and their posters."""
+def case_blobs(case: Case, dossier: Dossier | None) -> dict[str, str]:
+    """sha256 → title of every stored content of the case: the dossier's files (all its
+    dossiers' when ``dossier`` is None), every version's renderings and files, signature
+    images, media and their posters."""
 
     found: dict[str, str] = {}
-    for item in dossier.items.all():
+    items = dossier.items.all() if dossier is not None else DossierItem.objects.filter(dossier__case=case)
+    for item in items:
         found.setdefault(item.sha256, item.title)
     for v in Version.objects.filter(document__case=case).select_related("document"):
         for sha in (v.pdf_sha256, v.docx_sha256, v.file_sha256, v.signed_pdf_sha256, v.signed_docx_sha256):

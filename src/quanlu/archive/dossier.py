@@ -21,7 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from quanlu.blobs.models import Blob
-from quanlu.blobs.store import get_store
+from quanlu.blobs.store import local_files
 from quanlu.cases.models import STAGE_ORDER, Case, Procedure, Stage
 from quanlu.core.errors import Finding
 from quanlu.media.models import MediaKind, MediaRecord
@@ -301,7 +301,6 @@ def av_description(record: MediaRecord, docs: dict[str, Document]) -> dict[str, 
 
 def plan(case: Case, *, count_pages: bool = True) -> list[PlannedItem]:
     """The documents and audio-visual records of the dossier, in 卷内目录 order, numbered."""
-    store = get_store()
     items: list[PlannedItem] = []
     page = 1
     docs = _documents(case)
@@ -313,9 +312,10 @@ def plan(case: Case, *, count_pages: bool = True) -> list[PlannedItem]:
         blob = Blob.objects.filter(sha256=sha).first() if sha else None
         pages = version.page_count or 0
         if count_pages and blob is not None:
-            path = store.local_path(sha)
-            if path is not None and path.is_file():
-                pages = pdf_pages(path) if media_type == "application/pdf" else image_pages(path)
+            with local_files([sha]) as paths:  # the blob itself, or a private copy from S3
+                if sha in paths:
+                    path = paths[sha]
+                    pages = pdf_pages(path) if media_type == "application/pdf" else image_pages(path)
         ext = _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ".bin"
         name = safe_name(doc.title) + (f"-{safe_name(doc.number, 40)}" if doc.number else "")
         completed = version.completed_at or version.created_at

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -17,7 +18,6 @@ from quanlu.archive import checks, eep
 from quanlu.archive import dossier as plans
 from quanlu.archive.models import Dossier, DossierItem, ItemKind
 from quanlu.blobs.models import Blob
-from quanlu.blobs.store import get_store
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import Conflict
 from quanlu.org.models import Officer
@@ -45,11 +45,12 @@ def pages(
     actor: Officer,
     now: dt.datetime,
     ledger: SealedAgainst,
+    paths: Mapping[str, Path],
 ) -> list[checks.SealFile]:
-    """The dossier's files: the stored documents and media, then the cover, the file index,
-    the 备考表 and the metadata XML generated for them."""
+    """The dossier's files: the stored documents and media (read from ``paths``), then the
+    cover, the file index, the 备考表 and the metadata XML generated for them."""
     year = timezone.localtime(now).year
-    files = seal_files(dossier, items)
+    files = seal_files(dossier, items, paths)
     common = {"archive_number": number, "title": dossier.title, "fonds_name": dossier.fonds_name}
     header = f"档号：{number}"
     cover = _cover_page(dossier, case, items, year=year, common=common, header=header)
@@ -275,11 +276,13 @@ def remarks(case: Case, items: Sequence[DossierItem]) -> list[str]:
     return lines
 
 
-def seal_files(dossier: Dossier, items: Sequence[DossierItem]) -> list[checks.SealFile]:
-    store = get_store()
+def seal_files(
+    dossier: Dossier, items: Sequence[DossierItem], paths: Mapping[str, Path]
+) -> list[checks.SealFile]:
+    """``paths``: a local file of each stored content (blobs.store.local_files)."""
     out = []
     for i in items:
-        path = store.local_path(i.sha256)
+        path = paths.get(i.sha256)
         if path is None or not path.is_file():
             raise Conflict(f"「{i.title}」的内容不在存储中，不能封卷。", code="blob_missing")
         out.append(

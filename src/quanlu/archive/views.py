@@ -170,12 +170,12 @@ def item_content(request: HttpRequest, dossier_id: str, position: int) -> FileRe
     sources = sel.item_sources(items).files[item.position]
     if content_view(officer, cases=[dossier.case]).withheld_any(sources) is not None:
         raise DjangoPermissionDenied(CONTENT_DENIED)
-    path = get_store().local_path(item.sha256)
-    if path is None or not path.is_file():
+    store = get_store()
+    if not store.exists(item.sha256):
         raise Http404("该文件的内容已不在存储中（可能已按期销毁）。")
     inline = item.media_type == "application/pdf"
     return FileResponse(
-        path.open("rb"),
+        store.open(item.sha256),  # streams (from S3 too)
         content_type=item.media_type,
         as_attachment=not inline,
         filename=item.bag_path.rsplit("/", 1)[-1],

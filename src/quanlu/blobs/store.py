@@ -7,12 +7,15 @@ stored, is never overwritten, and is deleted only by ``dispose``: the one path b
 leave the store, taken by ``blobs.services.blob_dispose`` once a tombstone is written (an
 approved, ledgered disposition at the end of the retention period).
 
-The backend is chosen in settings (QUANLU_STORAGE); the local folder is the
-embedded default. An S3-compatible backend implements the same class.
+The backend is chosen in settings (QUANLU_STORAGE): the local folder is the
+embedded default; ``s3`` keeps the bytes in an S3-compatible object store with Object Lock
+(quanlu.blobs.s3). Both stage incoming bytes in the local folder (hashing them in one pass)
+and differ only in where sealed bytes are placed and read from.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import os
@@ -21,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -61,6 +65,15 @@ def check_sha256(value: str) -> str:
     return value
 
 
+def check_tombstone(sha256: str, tombstone: Any) -> str:
+    """``sha256``, if ``tombstone`` is a committed tombstone naming it (no other code path
+    may delete bytes by accident)."""
+    sha256 = check_sha256(sha256)
+    if getattr(tombstone, "blob_id", None) != sha256 or getattr(tombstone, "disposed_at", None) is None:
+        raise BlobError("没有该内容的销毁记录，拒绝删除。", "no_tombstone")
+    return sha256
+
+
 class BlobStore(Protocol):
     def put_stream(
         self,
@@ -77,6 +90,12 @@ class BlobStore(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
 
     def local_path(self, sha256: str) -> Path | None: ...
+
+    def local_file(self, sha256: str) -> AbstractContextManager[Path]: ...
+
+    def retain(self, sha256: str, until: dt.date | None) -> None: ...
+
+    def hold(self, sha256: str, *, on: bool) -> None: ...
 
     def writer(self, *, max_size: int | None = None) -> BlobWriter: ...
 
@@ -95,15 +114,13 @@ def iter_file(fh: BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
         yield chunk
 
 
-class LocalBlobStore:
-    """Blobs under ``root/sha256/ab/cd/<hex>``; temp files under ``root/tmp``;
-    resumable uploads' bytes so far under ``root/partial``.
+class StagingStore:
+    """What every backend shares: bytes on their way in are staged in a local folder
+    (``root/tmp`` for writes, ``root/partial`` for resumable uploads), hashed in the pass
+    that writes them, fsynced and sealed; ``_place`` then makes them the content of their
+    SHA-256 (a hard link here, an upload to the object store for S3).
 
-    A write goes to a temp file in the same filesystem, is fsynced, and is then
-    hard-linked into place: the name appears only for complete, verified bytes,
-    and a concurrent writer of the same bytes simply finds it there.
-
-    Private whatever the umask: folders 0700, staging files 0600, blobs 0400.
+    Staging files are private whatever the umask: folders 0700, files 0600.
     """
 
     def __init__(self, root: Path, extra_digests: Iterable[str] = ()) -> None:
@@ -113,24 +130,9 @@ class LocalBlobStore:
         for name in ("tmp", "partial"):
             (self.root / name).mkdir(exist_ok=True, mode=DIR_MODE)
 
-    def _path(self, sha256: str) -> Path:
-        sha256 = check_sha256(sha256)
-        return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
-
-    def local_path(self, sha256: str) -> Path | None:
-        return self._path(sha256)
-
-    def exists(self, sha256: str) -> bool:
-        return self._path(sha256).is_file()
-
-    def size(self, sha256: str) -> int:
-        return self._path(sha256).stat().st_size
-
-    def open(self, sha256: str) -> BinaryIO:
-        try:
-            return self._path(sha256).open("rb")
-        except FileNotFoundError as exc:
-            raise BlobError("存储的内容缺失。", "blob_missing") from exc
+    def _place(self, staged: Path, sha256: str, digests: dict[str, str]) -> bool:
+        """Make the sealed bytes at ``staged`` the content of ``sha256``; False if it was already."""
+        raise NotImplementedError
 
     def writer(self, *, max_size: int | None = None) -> BlobWriter:
         """A push-style writer (for upload handlers that are handed chunks)."""
@@ -140,20 +142,20 @@ class LocalBlobStore:
         """The resumable upload named ``key`` (32 hex digits)."""
         return PartialBlob(self, key)
 
-    def dispose(self, sha256: str, *, tombstone: Any) -> bool:
-        """Remove the bytes of ``sha256``; True if they were there. Only for a blob whose
-        tombstone (``blobs.models.Tombstone``) is already committed: the caller passes it, and
-        it must name these bytes, so no other code path deletes by accident."""
-        sha256 = check_sha256(sha256)
-        if getattr(tombstone, "blob_id", None) != sha256 or getattr(tombstone, "disposed_at", None) is None:
-            raise BlobError("没有该内容的销毁记录，拒绝删除。", "no_tombstone")
-        path = self._path(sha256)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        _fsync_dir(path.parent)
-        return True
+    def put_stream(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        expected_sha256: str | None = None,
+        max_size: int | None = None,
+    ) -> PutResult:
+        if expected_sha256 is not None:
+            expected_sha256 = check_sha256(expected_sha256)
+        with self.writer(max_size=max_size) as writer:
+            for chunk in chunks:
+                writer.write(chunk)
+            writer.seal(expected_sha256=expected_sha256)
+            return writer.commit()
 
     def sweep_staging(self, *, keep: Collection[str], older_than: float) -> list[Path]:
         """Remove the staging files of uploads that will never finish, and return them:
@@ -184,27 +186,71 @@ class LocalBlobStore:
                 _fsync_dir(self.root / folder)
         return removed
 
-    def put_stream(
-        self,
-        chunks: Iterable[bytes],
-        *,
-        expected_sha256: str | None = None,
-        max_size: int | None = None,
-    ) -> PutResult:
-        if expected_sha256 is not None:
-            expected_sha256 = check_sha256(expected_sha256)
-        with self.writer(max_size=max_size) as writer:
-            for chunk in chunks:
-                writer.write(chunk)
-            writer.seal(expected_sha256=expected_sha256)
-            return writer.commit()
 
-    def _link_into_place(self, tmp: Path, sha256: str) -> bool:
+class LocalBlobStore(StagingStore):
+    """Blobs under ``root/sha256/ab/cd/<hex>``; temp files under ``root/tmp``;
+    resumable uploads' bytes so far under ``root/partial``.
+
+    A write goes to a temp file in the same filesystem, is fsynced, and is then
+    hard-linked into place: the name appears only for complete, verified bytes,
+    and a concurrent writer of the same bytes simply finds it there. Blobs are 0400.
+
+    A local folder has no retention lock of its own: ``retain`` and ``hold`` are no-ops
+    (the database's holds and the two-person disposal are what keep the bytes).
+    """
+
+    def _path(self, sha256: str) -> Path:
+        sha256 = check_sha256(sha256)
+        return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
+
+    def local_path(self, sha256: str) -> Path | None:
+        return self._path(sha256)
+
+    @contextmanager
+    def local_file(self, sha256: str) -> Iterator[Path]:
+        """The blob as a file on this machine, for tools that want a path (ffprobe, bagit)."""
+        path = self._path(sha256)
+        if not path.is_file():
+            raise BlobError("存储的内容缺失。", "blob_missing")
+        yield path
+
+    def retain(self, sha256: str, until: dt.date | None) -> None:
+        check_sha256(sha256)
+
+    def hold(self, sha256: str, *, on: bool) -> None:
+        check_sha256(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).is_file()
+
+    def size(self, sha256: str) -> int:
+        return self._path(sha256).stat().st_size
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self._path(sha256).open("rb")
+        except FileNotFoundError as exc:
+            raise BlobError("存储的内容缺失。", "blob_missing") from exc
+
+    def dispose(self, sha256: str, *, tombstone: Any) -> bool:
+        """Remove the bytes of ``sha256``; True if they were there. Only for a blob whose
+        tombstone (``blobs.models.Tombstone``) is already committed: the caller passes it, and
+        it must name these bytes, so no other code path deletes by accident."""
+        sha256 = check_tombstone(sha256, tombstone)
+        path = self._path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
+    def _place(self, staged: Path, sha256: str, digests: dict[str, str]) -> bool:
         final = self._path(sha256)
         for folder in (final.parents[2], final.parents[1], final.parent):  # sha256/ab/cd
             folder.mkdir(exist_ok=True, mode=DIR_MODE)
         try:
-            os.link(tmp, final)
+            os.link(staged, final)
         except FileExistsError:
             return False
         os.chmod(final, BLOB_MODE)  # write-once
@@ -224,7 +270,7 @@ class BlobWriter:
 
     def __init__(
         self,
-        store: LocalBlobStore,
+        store: StagingStore,
         *,
         max_size: int | None = None,
         path: Path | None = None,
@@ -283,7 +329,7 @@ class BlobWriter:
     def commit(self) -> PutResult:
         digests = self.seal()
         sha256 = digests["sha256"]
-        created = self._store._link_into_place(self.path, sha256)
+        created = self._store._place(self.path, sha256, digests)
         self._cleanup()
         return PutResult(sha256=sha256, size=self._hasher.size, digests=digests, created=created)
 
@@ -324,7 +370,7 @@ class PartialBlob:
     the same upload cannot interleave; the second is refused at once.
     """
 
-    def __init__(self, store: LocalBlobStore, key: str) -> None:
+    def __init__(self, store: StagingStore, key: str) -> None:
         if not _KEY.match(key):
             raise BlobError("上传标识格式不正确。", "bad_key")
         self._store = store
@@ -479,15 +525,41 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def local_files(shas: Iterable[str]) -> Iterator[dict[str, Path]]:
+    """sha256 → a local file of each stored content among ``shas`` (missing ones are left
+    out), for code that hands paths to tools (bag writing, PDF/A checks, ffprobe): the blob
+    itself in the local folder, a private temp copy (removed afterwards) from S3."""
+    store = get_store()
+    with ExitStack() as stack:
+        found: dict[str, Path] = {}
+        for sha in dict.fromkeys(shas):
+            try:
+                found[sha] = stack.enter_context(store.local_file(sha))
+            except BlobError as exc:
+                if exc.code != "blob_missing":
+                    raise
+        yield found
+
+
 @cache
-def _store_for(backend: str, root: str, extra: tuple[str, ...]) -> BlobStore:
+def _store_for(backend: str, root: str, extra: tuple[str, ...], s3: Any) -> BlobStore:
     if backend == "local":
         return LocalBlobStore(Path(root), extra)
+    if backend == "s3":
+        from quanlu.blobs.s3 import S3BlobStore  # boto3 is imported only by sites that use S3
+
+        return S3BlobStore(Path(root), extra, config=s3)
     raise NotImplementedError(f"QUANLU_STORAGE={backend} is not available in this build")
 
 
 def get_store() -> BlobStore:
     """The configured store (cached per configuration, so tests can switch roots)."""
+    s3 = None
+    if settings.QUANLU_STORAGE == "s3":
+        from quanlu.blobs.s3 import S3Config
+
+        s3 = S3Config.from_settings()
     return _store_for(
-        settings.QUANLU_STORAGE, str(settings.QUANLU_BLOB_DIR), tuple(settings.QUANLU_EXTRA_DIGESTS)
+        settings.QUANLU_STORAGE, str(settings.QUANLU_BLOB_DIR), tuple(settings.QUANLU_EXTRA_DIGESTS), s3
     )

@@ -157,6 +157,20 @@ QUANLU_BLOB_DIR = Path(env_str("QUANLU_BLOB_DIR", str(DATA_DIR / "blobs"))).reso
 # Digests computed in the same pass as SHA-256: 国密 SM3 (via OpenSSL), and SHA-512 for the
 # archive packages' second manifest, so exports never re-read the bytes. Empty to disable.
 QUANLU_EXTRA_DIGESTS = env_list("QUANLU_EXTRA_DIGESTS", ["sm3", "sha512"])
+# QUANLU_STORAGE=s3: an S3-compatible object store with Object Lock (quanlu.blobs.s3). Incoming
+# bytes are still staged (and hashed) under QUANLU_BLOB_DIR. The bucket is created with
+# versioning, Object Lock and a default COMPLIANCE retention of QUANLU_S3_RETAIN_DAYS (the
+# shortest retention class, 10 years, counted from upload: no disposal can come earlier);
+# sealing a dossier lengthens it to the dossier's period. Keys: blank to use boto3's own
+# lookup (environment, instance role).
+QUANLU_S3_ENDPOINT_URL = env_str("QUANLU_S3_ENDPOINT_URL", "")
+QUANLU_S3_BUCKET = env_str("QUANLU_S3_BUCKET", "quanlu")
+QUANLU_S3_ACCESS_KEY = env_str("QUANLU_S3_ACCESS_KEY", "")
+QUANLU_S3_SECRET_KEY = env_str("QUANLU_S3_SECRET_KEY", "")
+QUANLU_S3_REGION = env_str("QUANLU_S3_REGION", "us-east-1")
+QUANLU_S3_ADDRESSING_STYLE = env_str("QUANLU_S3_ADDRESSING_STYLE", "path")
+QUANLU_S3_PREFIX = env_str("QUANLU_S3_PREFIX", "")
+QUANLU_S3_RETAIN_DAYS = env_int("QUANLU_S3_RETAIN_DAYS", 3653, minimum=1)
 
 # Audio-visual records: the largest accepted file, how long an unfinished resumable
 # upload is kept, and the pause between two clips of one device that counts as a gap.

@@ -25,14 +25,16 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
         )
     if not settings.ALLOWED_HOSTS:
         problems.append(Error("QUANLU_ALLOWED_HOSTS is empty.", id="quanlu.E002"))
-    if settings.QUANLU_STORAGE not in ("local",):
+    if settings.QUANLU_STORAGE not in ("local", "s3"):
         problems.append(
             Error(
                 f"QUANLU_STORAGE={settings.QUANLU_STORAGE!r} is not a known storage backend.",
-                hint="Use 'local'.",
+                hint="Use 'local' or 's3'.",
                 id="quanlu.E003",
             )
         )
+    if settings.QUANLU_STORAGE == "s3":
+        problems += _s3_problems()
     for name in settings.QUANLU_EXTRA_DIGESTS:
         if name not in hashlib.algorithms_available:
             problems.append(
@@ -44,6 +46,31 @@ def check_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
     if settings.DEBUG:
         problems.append(
             Warning("QUANLU_DEBUG is on: never run a real agency's site like this.", id="quanlu.W001")
+        )
+    return problems
+
+
+def _s3_problems() -> list[Error | Warning]:
+    problems: list[Error | Warning] = []
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        problems.append(
+            Error(
+                "QUANLU_STORAGE=s3 needs boto3, which is not installed.",
+                hint="pip install 'quanlu[s3]'",
+                id="quanlu.E005",
+            )
+        )
+    if not settings.QUANLU_S3_BUCKET:
+        problems.append(Error("QUANLU_STORAGE=s3 needs QUANLU_S3_BUCKET.", id="quanlu.E006"))
+    if settings.QUANLU_S3_ADDRESSING_STYLE not in ("path", "virtual", "auto"):
+        problems.append(
+            Error(
+                f"QUANLU_S3_ADDRESSING_STYLE={settings.QUANLU_S3_ADDRESSING_STYLE!r} is not one of "
+                "path, virtual, auto.",
+                id="quanlu.E007",
+            )
         )
     return problems
 

@@ -14,7 +14,7 @@ from quanlu.archive.models import ArchiveSettings, Dossier, DossierItem, Dossier
 from quanlu.archive.selectors import archive_settings_for, current_dossier
 from quanlu.archive.services.common import MAX_ITEMS, _lock_case, _require_archivist
 from quanlu.blobs.services import blob_store_bytes
-from quanlu.blobs.store import get_store
+from quanlu.blobs.store import local_files
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import Conflict, InvalidInput, Refused
 from quanlu.core.validation import clean_choice, clean_text
@@ -52,10 +52,11 @@ def _archival_file(actor: Officer, case: Case, item: plans.PlannedItem) -> plans
     is not PDF/A — its PDF/A-2b rendition, stored as a blob, the original named beside it."""
     if item.kind != ItemKind.DOCUMENT or item.media_type != "application/pdf":
         return item
-    path = get_store().local_path(item.sha256)
-    if path is None or not path.is_file() or _pdfa_ok(path):
-        return item
-    rendition = _convert_to_pdfa(path)
+    with local_files([item.sha256]) as paths:  # the blob itself, or a private copy from S3
+        path = paths.get(item.sha256)
+        if path is None or _pdfa_ok(path):
+            return item
+        rendition = _convert_to_pdfa(path)
     if rendition is None:
         finding = plans.archive_finding(
             case,

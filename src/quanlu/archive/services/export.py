@@ -18,7 +18,7 @@ from quanlu.archive.models import Dossier, DossierStatus, PackageExport
 from quanlu.archive.package import package_bag_info
 from quanlu.archive.services.common import _blob_file, _integrate, _require_archivist, _write_bag, log
 from quanlu.blobs.models import Blob
-from quanlu.blobs.store import get_store
+from quanlu.blobs.store import get_store, local_files
 from quanlu.cases.models import Case, Stage
 from quanlu.core.errors import Conflict, InvalidInput, PermissionDenied, Refused
 from quanlu.ledger.services import record_event
@@ -38,8 +38,7 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
     blobs = Blob.objects.in_bulk([i.sha256 for i in items])
     store = get_store()
     for i in items:
-        path = store.local_path(i.sha256)
-        if i.sha256 not in blobs or path is None or not path.is_file():
+        if i.sha256 not in blobs or not store.exists(i.sha256):
             raise Conflict(f"「{i.title}」的内容不在存储中，不能导出。", code="blob_missing")
     try:
         _integrate()
@@ -50,9 +49,8 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
         raise InvalidInput(f"目标位置的上级目录 {target.parent} 不存在。", code="archive_no_parent")
     if target.exists() or target.is_symlink():
         raise Conflict(f"目标位置 {target} 已存在，不会覆盖。", code="archive_target_exists")
-    files = [_blob_file(blobs[i.sha256], store.local_path(i.sha256), i.bag_path) for i in items]
     # The ledger files are made here, small: written straight into the bag, hashed as written.
-    files += [PayloadFile(None, f"{LEDGER_PREFIX}/{rel}", data=data) for rel, data in ledger.files.items()]
+    files = [PayloadFile(None, f"{LEDGER_PREFIX}/{rel}", data=data) for rel, data in ledger.files.items()]
     closed = timezone.localtime(case.closed_at).date().isoformat() if case.closed_at else ""
     info = package_bag_info(
         source_organization=case.agency.name,
@@ -66,9 +64,13 @@ def dossier_export(*, actor: Officer | None, dossier: Dossier, target_dir: str |
             ("Ledger-Checkpoint", f"{ledger.origin} {ledger.size} {ledger.root}"),
         ],
     )
-    written = _write_bag(
-        target, files, info, tag_files={"verify_package.py": exporting.standalone_verifier()}
-    )
+    # The bag writer copies from files (reflinks where it can): the blobs themselves, or
+    # private copies from S3 removed once the bag is written.
+    with local_files(i.sha256 for i in items) as paths:
+        files = [_blob_file(blobs[i.sha256], paths.get(i.sha256), i.bag_path) for i in items] + files
+        written = _write_bag(
+            target, files, info, tag_files={"verify_package.py": exporting.standalone_verifier()}
+        )
     try:
         exporting.check_written(written, ledger.vkeys)
         exported_at = timezone.now()

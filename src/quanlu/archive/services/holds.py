@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quanlu.archive import events
+from quanlu.archive.locking import sync_holds
 from quanlu.archive.models import LegalHold
 from quanlu.archive.services.common import _lock_case
 from quanlu.cases.models import Case
@@ -38,6 +39,7 @@ def legal_hold_place(*, actor: Officer, case: Case, reason: str) -> LegalHold:
         payload={"hold": hold.public_id, "reason": reason},
         rows=[hold],
     )
+    transaction.on_commit(lambda: sync_holds(hold.case))  # the object store's legal hold
     return hold
 
 
@@ -61,4 +63,5 @@ def legal_hold_release(*, actor: Officer, hold: LegalHold, reason: str) -> Legal
         payload={"hold": hold.public_id, "reason": reason},
         rows=[hold],
     )
+    transaction.on_commit(lambda: sync_holds(hold.case))  # the object store's legal hold
     return hold

@@ -12,7 +12,7 @@ from quanlu.archive import events
 from quanlu.archive.bagwriter import WrittenBag
 from quanlu.archive.services.common import MAX_ITEMS, _blob_file, _write_bag
 from quanlu.blobs.models import Blob
-from quanlu.blobs.store import BlobError, check_sha256, get_store
+from quanlu.blobs.store import BlobError, check_sha256, local_files
 from quanlu.core.errors import InvalidInput, NotFound, PermissionDenied
 from quanlu.ledger.services import record_event
 from quanlu.org.models import Officer, Role
@@ -52,15 +52,14 @@ def package_write(
     missing = sorted(set(shas) - set(blobs))
     if missing:
         raise NotFound(f"存储中没有这些内容：{'、'.join(m[:12] + '…' for m in missing)}。")
-    store = get_store()
-    files = []
-    for sha, (_, rel) in zip(shas, items, strict=True):
-        blob = blobs[sha]
-        source = store.local_path(sha)
-        if source is None or not source.is_file():
-            raise InvalidInput(f"内容 {sha[:12]}… 的字节不在本地存储中，无法写包。", field_name="items")
-        files.append(_blob_file(blob, source, rel))
-    written = _write_bag(target_dir, files, bag_info)
+    with local_files(shas) as paths:  # the blobs themselves, or private copies from S3
+        files = []
+        for sha, (_, rel) in zip(shas, items, strict=True):
+            source = paths.get(sha)
+            if source is None:
+                raise InvalidInput(f"内容 {sha[:12]}… 的字节不在存储中，无法写包。", field_name="items")
+            files.append(_blob_file(blobs[sha], source, rel))
+        written = _write_bag(target_dir, files, bag_info)
     info = dict(bag_info)
     try:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from quanlu.archive import checks, events, sealing
 from quanlu.archive import dossier as plans
+from quanlu.archive.locking import retain_sealed
 from quanlu.archive.models import (
     RETENTION_CODES,
     ArchiveNumberSequence,
@@ -29,6 +30,7 @@ from quanlu.archive.models import (
 from quanlu.archive.selectors import current_dossier
 from quanlu.archive.services.common import _integrate, _lock_case, _lock_dossier, _require_archivist, log
 from quanlu.blobs.services import blob_store_bytes
+from quanlu.blobs.store import local_files
 from quanlu.cases.models import Case, Stage
 from quanlu.cases.services import deadlines_refresh
 from quanlu.core.errors import Conflict, Finding, Refused
@@ -94,6 +96,7 @@ def dossier_seal(*, actor: Officer, dossier: Dossier) -> Dossier:
             sealed = _seal(actor=actor, dossier_id=dossier.pk)
         except _NotIntegrated:
             continue
+        retain_sealed(sealed)  # committed: the object store keeps its contents for the period
         try:
             _integrate()  # the seal event into a signed checkpoint, for exports to prove
         except Exception:  # the worker integrates it later; the seal itself stands
@@ -119,30 +122,40 @@ def _seal(*, actor: Officer, dossier_id: int) -> Dossier:
     )
     now = timezone.now()
     number = _archive_number(dossier, timezone.localtime(now).year)
-    files = sealing.pages(
-        dossier=dossier, case=case, items=items, number=number, actor=actor, now=now, ledger=ledger
-    )
-    outcomes = checks.run(
-        checks.SealInput(
+    # Everything that reads the stored bytes (the 四性检测 re-hash and probe them) reads them
+    # from local files: the blobs themselves, or private copies from S3 removed afterwards.
+    with local_files(i.sha256 for i in items) as paths:
+        files = sealing.pages(
+            dossier=dossier,
             case=case,
-            archive_number=number,
-            archive_number_pattern=archive_number_pattern(dossier),
-            retention=dossier.retention,
-            title=dossier.title,
-            start=dossier.start_date,
-            end=dossier.end_date,
-            files=files,
-            xml=next(f.data for f in files if f.kind == ItemKind.METADATA) or b"",
-            checkpoint_note=checkpoint_text,
-            log_vkeys=vkeys,
-            missing=blocking,
+            items=items,
+            number=number,
+            actor=actor,
             now=now,
+            ledger=ledger,
+            paths=paths,
         )
-    )
-    _refuse_failed(outcomes)
-    reports, counts = sealing.report_files(
-        dossier=dossier, case=case, number=number, files=files, outcomes=outcomes, now=now
-    )
+        outcomes = checks.run(
+            checks.SealInput(
+                case=case,
+                archive_number=number,
+                archive_number_pattern=archive_number_pattern(dossier),
+                retention=dossier.retention,
+                title=dossier.title,
+                start=dossier.start_date,
+                end=dossier.end_date,
+                files=files,
+                xml=next(f.data for f in files if f.kind == ItemKind.METADATA) or b"",
+                checkpoint_note=checkpoint_text,
+                log_vkeys=vkeys,
+                missing=blocking,
+                now=now,
+            )
+        )
+        _refuse_failed(outcomes)
+        reports, counts = sealing.report_files(
+            dossier=dossier, case=case, number=number, files=files, outcomes=outcomes, now=now
+        )
     files += reports
     _store_generated(actor=actor, case=case, dossier=dossier, files=files, items=items, now=now)
     _mark_sealed(dossier, actor=actor, number=number, now=now, ledger=ledger, outcomes=outcomes)

@@ -9,6 +9,7 @@ import pytest
 from quanlu.blobs.models import Blob
 from quanlu.blobs.services import blob_store, blob_store_bytes
 from quanlu.blobs.store import BlobError, LocalBlobStore, get_store
+from quanlu.blobs.tests.conftest import read
 from quanlu.ledger.models import Event
 
 
@@ -17,8 +18,8 @@ def SHA1(data: bytes) -> bytes:
     return hashlib.new("sha1", data, usedforsecurity=False).digest()
 
 
-def test_put_streams_hashes_in_one_pass_and_is_write_once(tmp_path):
-    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+def test_put_streams_hashes_in_one_pass_and_is_write_once(tmp_path, make_store, backend):
+    store = make_store(tmp_path, extra_digests=("sm3",))
     chunks = [b"a" * 1000, b"b" * 5000, b""]
     data = b"".join(chunks)
     result = store.put_stream(iter(chunks))
@@ -26,31 +27,33 @@ def test_put_streams_hashes_in_one_pass_and_is_write_once(tmp_path):
     assert result.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
     assert result.size == len(data)
     assert result.created
-    path = store.local_path(result.sha256)
-    assert path.read_bytes() == data
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o400  # write-once, and the owner's alone
+    assert read(store, result.sha256) == data
+    if backend == "local":
+        path = store.local_path(result.sha256)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o400  # write-once, and the owner's alone
     again = store.put_stream([data])
     assert not again.created
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_sm3_matches_the_gbt_32905_example(tmp_path):
+def test_sm3_matches_the_gbt_32905_example(tmp_path, make_store):
     # GB/T 32905-2016 example 1: SM3("abc").
-    result = LocalBlobStore(tmp_path, extra_digests=("sm3",)).put_stream([b"abc"])
+    result = make_store(tmp_path, extra_digests=("sm3",)).put_stream([b"abc"])
     assert result.digests["sm3"] == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
 
 
-def test_a_wrong_declared_digest_stores_nothing(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_a_wrong_declared_digest_stores_nothing(tmp_path, make_store):
+    store = make_store(tmp_path)
     with pytest.raises(BlobError) as exc:
         store.put_stream([b"hello"], expected_sha256="0" * 64)
     assert exc.value.code == "digest_mismatch"
-    assert not (tmp_path / "sha256").exists() or not any((tmp_path / "sha256").rglob("*0*"))
+    assert not store.exists(hashlib.sha256(b"hello").hexdigest())
+    assert not store.exists("0" * 64)
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_too_large_stops_early_and_leaves_nothing(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_too_large_stops_early_and_leaves_nothing(tmp_path, make_store):
+    store = make_store(tmp_path)
 
     def endless():
         while True:
@@ -61,8 +64,8 @@ def test_too_large_stops_early_and_leaves_nothing(tmp_path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_an_interrupted_stream_leaves_nothing(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_an_interrupted_stream_leaves_nothing(tmp_path, make_store):
+    store = make_store(tmp_path)
 
     def broken():
         yield b"first half"
@@ -71,18 +74,18 @@ def test_an_interrupted_stream_leaves_nothing(tmp_path):
     with pytest.raises(ConnectionResetError):
         store.put_stream(broken())
     assert list((tmp_path / "tmp").iterdir()) == []
-    assert not (tmp_path / "sha256").exists()
+    assert not store.exists(hashlib.sha256(b"first half").hexdigest())
 
 
-def test_bad_digest_names_are_refused(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_bad_digest_names_are_refused(tmp_path, make_store):
+    store = make_store(tmp_path)
     for bad in ("../../etc/passwd", "ABC", "g" * 64):
         with pytest.raises(BlobError, match="格式不正确"):
             store.exists(bad)
 
 
-def test_concurrent_writers_of_the_same_bytes_store_one_copy(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_concurrent_writers_of_the_same_bytes_store_one_copy(tmp_path, make_store):
+    store = make_store(tmp_path)
     data = os.urandom(200_000)
     results = []
     threads = [threading.Thread(target=lambda: results.append(store.put_stream([data]))) for _ in range(8)]
@@ -94,7 +97,7 @@ def test_concurrent_writers_of_the_same_bytes_store_one_copy(tmp_path):
     assert sum(r.created for r in results) == 1
 
 
-def test_blob_store_registers_once_and_ledgers_once(world):
+def test_blob_store_registers_once_and_ledgers_once(world, backend):
     blob, created = blob_store_bytes(actor=world.officer, agency=world.agency, data=b"%PDF-1.7 test")
     assert created
     again, created_again = blob_store(
@@ -111,8 +114,8 @@ def test_blob_store_registers_once_and_ledgers_once(world):
         assert fh.read() == b"%PDF-1.7 test"
 
 
-def test_a_writer_can_be_inspected_before_commit_and_aborted(tmp_path):
-    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+def test_a_writer_can_be_inspected_before_commit_and_aborted(tmp_path, make_store):
+    store = make_store(tmp_path, extra_digests=("sm3",))
     with store.writer() as writer:
         writer.write(b"not ")
         writer.write(b"wanted")
@@ -124,8 +127,8 @@ def test_a_writer_can_be_inspected_before_commit_and_aborted(tmp_path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_a_writer_commits_once_and_refuses_writes_after_sealing(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_a_writer_commits_once_and_refuses_writes_after_sealing(tmp_path, make_store):
+    store = make_store(tmp_path)
     with store.writer(max_size=100) as writer:
         writer.write(b"abc")
         writer.seal(expected_sha256=hashlib.sha256(b"abc").hexdigest())
@@ -133,14 +136,14 @@ def test_a_writer_commits_once_and_refuses_writes_after_sealing(tmp_path):
             writer.write(b"more")
         result = writer.commit()
     assert result.created
-    assert store.local_path(result.sha256).read_bytes() == b"abc"
+    assert read(store, result.sha256) == b"abc"
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_a_partial_upload_resumes_across_processes_and_hashes_the_whole(tmp_path):
+def test_a_partial_upload_resumes_across_processes_and_hashes_the_whole(tmp_path, make_store):
     import quanlu.blobs.store as store_module
 
-    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    store = make_store(tmp_path, extra_digests=("sm3",))
     data = os.urandom(300_000)
     part = store.partial("a" * 32)
     part.create()
@@ -155,12 +158,12 @@ def test_a_partial_upload_resumes_across_processes_and_hashes_the_whole(tmp_path
     writer = part.seal(expected_sha256=hashlib.sha256(data).hexdigest())
     assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
     result = writer.commit()
-    assert store.local_path(result.sha256).read_bytes() == data
+    assert read(store, result.sha256) == data
     assert not part.exists()
 
 
-def test_a_partial_keeps_what_arrived_before_a_break_but_not_a_bad_checksum(tmp_path):
-    store = LocalBlobStore(tmp_path)
+def test_a_partial_keeps_what_arrived_before_a_break_but_not_a_bad_checksum(tmp_path, make_store):
+    store = make_store(tmp_path)
     part = store.partial("b" * 32)
     part.create()
 
@@ -239,10 +242,10 @@ class _SocketBody:
 
 
 @needs_splice
-def test_a_body_spliced_from_a_socket_is_written_and_hashed_exactly(tmp_path):
+def test_a_body_spliced_from_a_socket_is_written_and_hashed_exactly(tmp_path, make_store):
     from quanlu.blobs.pump import HASH_SPAN
 
-    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    store = make_store(tmp_path, extra_digests=("sm3",))
     data = os.urandom(2 * HASH_SPAN + 12_345)  # several spans, the last one short
     client, server = _tcp_pair()
     with client, server, store.writer() as writer:
@@ -254,15 +257,15 @@ def test_a_body_spliced_from_a_socket_is_written_and_hashed_exactly(tmp_path):
         assert writer.digests is not None
         assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
         result = writer.commit()
-    assert store.local_path(result.sha256).read_bytes() == data
+    assert read(store, result.sha256) == data
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
 @needs_splice
-def test_a_spliced_partial_keeps_what_arrived_resumes_and_refuses_a_bad_checksum(tmp_path):
+def test_a_spliced_partial_keeps_what_arrived_resumes_and_refuses_a_bad_checksum(tmp_path, make_store):
     import quanlu.blobs.store as store_module
 
-    store = LocalBlobStore(tmp_path, extra_digests=("sm3",))
+    store = make_store(tmp_path, extra_digests=("sm3",))
     data = os.urandom(3_000_000)
     part = store.partial("c" * 32)
     part.create()
@@ -314,4 +317,4 @@ def test_a_spliced_partial_keeps_what_arrived_resumes_and_refuses_a_bad_checksum
     writer = part.seal(expected_sha256=hashlib.sha256(data).hexdigest())
     assert writer.digests is not None
     assert writer.digests["sm3"] == hashlib.new("sm3", data).hexdigest()
-    assert store.local_path(writer.commit().sha256).read_bytes() == data
+    assert read(store, writer.commit().sha256) == data

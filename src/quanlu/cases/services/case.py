@@ -28,6 +28,7 @@ from quanlu.cases.models import (
 from quanlu.cases.services.common import (
     CASE_WORKERS,
     CLOSING_CHECKS,
+    ON_CLOSED,
     _lock,
     _require_open,
     _require_staff,
@@ -277,6 +278,9 @@ def case_advance(
         for r in results
         if r.status == Status.UNMET
     ]
+    if to_stage == Stage.CLOSED:
+        for hook in ON_CLOSED:
+            transaction.on_commit(lambda hook=hook: hook(case))  # type: ignore[misc]
     return _move(case, actor=actor, to_stage=to_stage, reason=reason, at=timezone.now(), warnings=warnings)
 
 

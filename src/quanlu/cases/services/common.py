@@ -51,6 +51,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 # System rules other domains add to the move into 结案, registered in their AppConfig.ready()
 # (the archive: the case's dossier is sealed). Each returns the findings that refuse it.
 CLOSING_CHECKS: list[Callable[[Case], list[Finding]]] = []
+# What other domains do once a case's closing has committed (the archive: the object store
+# keeps the sealed dossier's contents to the end of its retention, which closing starts).
+ON_CLOSED: list[Callable[[Case], None]] = []
 
 
 class DeadlineKeeper(Protocol):

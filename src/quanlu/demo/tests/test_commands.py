@@ -146,3 +146,32 @@ def test_make_run_installs_the_run_time_packages_it_finds_missing(tmp_path):
     # This machine is set up: nothing to install, nothing printed.
     ready = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
     assert ready.stdout == ""
+
+
+@pytest.mark.skipif(
+    not shutil.which("make") or not MAKEFILE.is_file(), reason="needs make and the source tree"
+)
+def test_make_installs_the_s3_test_server_without_recommends_when_missing(tmp_path):
+    """`make s3-deps` (part of `make system-deps`, hence `make test`) installs Ceph RADOS Gateway
+    for the `s3` tests when radosgw is missing; dry: apt-get only logs."""
+    shutil.copy(MAKEFILE, tmp_path / "Makefile")
+    apt = tmp_path / "apt-get"
+    apt.write_text(f'#!/bin/sh\necho "$*" >>{tmp_path}/apt.log\n')
+    apt.chmod(0o755)
+    make = ["make", "-s", "s3-deps", f"APT={apt}", "SUDO="]
+    fresh = subprocess.run(
+        [*make, "RADOSGW=no-such-radosgw"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert fresh == "installing: ceph-mon ceph-osd radosgw\n"
+    assert (tmp_path / "apt.log").read_text() == (
+        "update -qq\ninstall -y -qq --no-install-recommends ceph-mon ceph-osd radosgw\n"
+    )
+    ready = subprocess.run(
+        [*make, "RADOSGW=sh"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ready.stdout == ""

@@ -193,7 +193,7 @@ def test_outsiders_get_404_on_every_media_page(world):
     assert Event.objects.filter(type="media:record:viewed", actor=world.superior_supervisor).exists()
 
 
-def test_content_serves_ranges_and_traces_playback_and_download(world):
+def test_content_serves_ranges_and_traces_playback_and_download(world, backend):
     data = video(ago(hours=1), seconds=3)
     record, _ = ingest(world, data)
     client = logged_in(world.officer)
