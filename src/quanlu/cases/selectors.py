@@ -26,8 +26,10 @@ def case_list_for(officer: Officer, *, stage: str | None = None, query: str = ""
     if stage:
         qs = qs.filter(stage=stage)
     if query:
-        qs = qs.filter(search_filter(query))
-    return qs.distinct().order_by("-opened_at")
+        # A subquery rather than DISTINCT over the joined parties: DISTINCT sorts every
+        # visible case (all columns) before the page is cut, seconds at a million cases.
+        qs = qs.filter(pk__in=Case.objects.filter(search_filter(query)).values("pk"))
+    return qs.order_by("-opened_at")
 
 
 # The brackets people type around a year in a case number: 〔〕 as issued, and the

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from quanlu.cases.models import (
@@ -1054,6 +1056,23 @@ def _chunks(n: int, size: int) -> Iterator[int]:
         done += size
 
 
+def _numbers() -> dict[tuple[int, int], int]:
+    """The last case number per synthetic agency and year: the sequence's, or the count
+    of its cases where a run was stopped before it wrote the sequence."""
+    numbers: dict[tuple[int, int], int] = defaultdict(int)
+    synthetic = Case.objects.filter(agency__code__startswith=CODE_PREFIX)
+    for row in (
+        synthetic.annotate(year=ExtractYear("started_at", tzinfo=dt.UTC))
+        .values("agency_id", "year")
+        .annotate(n=Count("pk"))
+    ):
+        numbers[(row["agency_id"], row["year"])] = row["n"]
+    for seq in CaseNumberSequence.objects.filter(agency__code__startswith=CODE_PREFIX):
+        key = (seq.agency_id, seq.year)
+        numbers[key] = max(numbers[key], seq.last)
+    return numbers
+
+
 def build(
     n: int,
     *,
@@ -1081,43 +1100,58 @@ def build(
     # Counties hold most cases, cities some, the province a few.
     holders = [(a, 8) for a in o.counties] + [(a, 3) for a in o.cities] + [(o.province, 1)]
     weights = [w * rng.uniform(0.3, 1.7) for _, w in holders]
-    numbers: dict[tuple[int, int], int] = defaultdict(int)
-    for row in CaseNumberSequence.objects.filter(agency__code__startswith=CODE_PREFIX):
-        numbers[(row.agency_id, row.year)] = row.last
+    numbers = _numbers()
     t = Tables()
     bulk_started = time.perf_counter()
     sqlite = connection.vendor == "sqlite"
-    for size in _chunks(n, chunk):
-        with transaction.atomic():
-            for table in t.all():
-                table.start()
-            ledger = Ledger(rng)
-            plans = []
-            for agency, _ in rng.choices(holders, weights=weights, k=size):
-                started_at = now - dt.timedelta(seconds=rng.uniform(3600, YEARS * 365 * 86_400))
-                plans.append(
-                    CasePlan(
-                        0, _uuid(rng), agency, o.staff[agency.pk], started_at, _stages(rng, started_at, now)
+    saved: tuple[dict[str, int], int] = ({}, 0)
+    try:
+        for size in _chunks(n, chunk):
+            saved = (dict(summary.rows), summary.events)
+            with transaction.atomic():
+                for table in t.all():
+                    table.start()
+                ledger = Ledger(rng)
+                plans = []
+                for agency, _ in rng.choices(holders, weights=weights, k=size):
+                    started_at = now - dt.timedelta(seconds=rng.uniform(3600, YEARS * 365 * 86_400))
+                    plans.append(
+                        CasePlan(
+                            0,
+                            _uuid(rng),
+                            agency,
+                            o.staff[agency.pk],
+                            started_at,
+                            _stages(rng, started_at, now),
+                        )
                     )
-                )
-            plans.sort(key=lambda p: p.started)
-            cases_rows(t, plans, numbers, rng)
-            parties_rows(t, plans, rng)
-            transitions_rows(t, plans, rng)
-            approvals_rows(t, plans, rng)
-            documents_rows(t, plans, rng)
-            deadlines_rows(t, plans, rules, now, rng)
-            spans = {tb.model: tb.flush(summary) for tb in t.all()}
-            got = {m: contents(m, s) for m, s in spans.items() if s is not None}
-            for p in plans:
-                case_events(ledger, p, got)
-            ledger.flush(summary)
-        summary.cases += size
-        elapsed = time.perf_counter() - bulk_started
-        progress(f"案件 {summary.cases}/{n}，事件 {summary.events}（{elapsed:.0f} 秒）")
+                plans.sort(key=lambda p: p.started)
+                cases_rows(t, plans, numbers, rng)
+                parties_rows(t, plans, rng)
+                transitions_rows(t, plans, rng)
+                approvals_rows(t, plans, rng)
+                documents_rows(t, plans, rng)
+                deadlines_rows(t, plans, rules, now, rng)
+                spans = {tb.model: tb.flush(summary) for tb in t.all()}
+                got = {m: contents(m, s) for m, s in spans.items() if s is not None}
+                for p in plans:
+                    case_events(ledger, p, got)
+                ledger.flush(summary)
+            summary.cases += size
+            elapsed = time.perf_counter() - bulk_started
+            progress(f"案件 {summary.cases}/{n}，事件 {summary.events}（{elapsed:.0f} 秒）")
+    except KeyboardInterrupt:
+        # Stopped (Ctrl-C, kill -INT): the chunk under way is rolled back; what was
+        # written is finished below like a full run, so the site stays consistent.
+        summary.rows, summary.events = defaultdict(int, saved[0]), saved[1]
+        progress(f"已中断：保留已写入的 {summary.cases} 件，补全收尾步骤。")
     with transaction.atomic():
         ledger = Ledger(rng)
-        orders_rows_and_events(t, ledger, o, max(1, n // 500), rules, now, rng, summary)
+        # One order per 500 cases of the whole synthetic site (a stopped run's cases too).
+        cases_now = Case.objects.filter(agency__code__startswith=CODE_PREFIX).count()
+        orders_now = RectificationOrder.objects.filter(agency__code__startswith=CODE_PREFIX).count()
+        orders = max(1, cases_now // 500 - orders_now)
+        orders_rows_and_events(t, ledger, o, orders, rules, now, rng, summary)
         ledger.flush(summary)
         for table in t.all():
             table.finish()
@@ -1136,7 +1170,9 @@ def build(
     if not sqlite:
         t0 = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM too (outside a transaction) so that the index-only scans the
+            # statistics rely on see a fresh visibility map, as autovacuum would later.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         summary.seconds["analyze"] = round(time.perf_counter() - t0, 2)
     if integrate:
         from quanlu.ledger.sequencer import integrate as run_sequencer
