@@ -20,6 +20,7 @@ The JSON of every figure goes to the last line of stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -147,6 +148,7 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: _stop ends the workers too
     )
     for _ in range(300):
         try:
@@ -156,6 +158,15 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     server.terminate()
     raise SystemExit("quanlu serve did not start")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its worker, which may still be busy with an abandoned request."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=30)
 
 
 def _start(
@@ -198,8 +209,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             client = clients[who]
             row: dict[str, Any] = {"name": name, "who": who, "path": path, "tables": list(tables)}
             times: list[float] = []
+            began = time.perf_counter()
             try:
                 for i in range(args.samples + 1):
+                    if times and time.perf_counter() - began > args.budget:
+                        row["note"] = f"超过每项 {args.budget:.0f} 秒预算，只计 {len(times)} 次"
+                        break
                     t = time.perf_counter()
                     status, body, headers = client.get(path)
                     elapsed = time.perf_counter() - t
@@ -214,16 +229,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             except (TimeoutError, urllib.error.URLError) as exc:
                 row["error"] = f"超时或失败（>{args.timeout:.0f} 秒）：{exc}"
                 # The worker is still busy with the abandoned request: start afresh.
-                server.terminate()
-                server.wait(timeout=30)
+                _stop(server)
                 server, clients = _start(tokens, args.timeout)
             if times:
                 row.update(_ms(times))
             results.append(row)
             print(f"  … {name}: {row.get('p95_ms', row.get('error'))}", file=sys.stderr, flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop(server)
     counts = _counts({t for r in results for t in r["tables"]}, max(5, args.samples // 2))
     return {"vendor": connection.vendor, "results": results, "counts": counts}
 
@@ -260,6 +273,7 @@ def main() -> None:
         "--timeout", type=float, default=60.0, help="seconds before a request counts as failed"
     )
     parser.add_argument("--limit-ms", type=float, default=500.0)
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds of sampling per entry at most")
     parser.add_argument(
         "--only", nargs="*", default=[], help="only the entries whose name or path has one of these"
     )
