@@ -143,8 +143,20 @@ def _counts(tables: set[str], samples: int) -> dict[str, dict[str, Any]]:
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    # --no-jobs: the background jobs (deadline sweeps, …) would run over the whole
+    # scaled site during the measurement; the pages are measured alone.
     server = subprocess.Popen(
-        [sys.executable, "-m", "quanlu", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "quanlu",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--no-jobs",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
