@@ -40,8 +40,10 @@ def case_list_for(
     if stage:
         qs = qs.filter(stage=stage)
     if query:
-        qs = qs.filter(search_filter(query))
-    return qs.distinct().order_by("-opened_at")
+        # A subquery rather than DISTINCT over the joined parties: DISTINCT sorts every
+        # visible case (all columns) before the page is cut, seconds at a million cases.
+        qs = qs.filter(pk__in=Case.objects.filter(search_filter(query)).values("pk"))
+    return qs.order_by("-opened_at")
 
 
 def visible_agency_get(officer: Officer, public_id: Any) -> Agency:

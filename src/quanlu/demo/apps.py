@@ -7,3 +7,6 @@ class DemoConfig(AppConfig):
 
     name = "quanlu.demo"
     verbose_name = "演示数据"
+
+    def ready(self) -> None:
+        from quanlu.demo import events  # noqa: F401  (register event types)
