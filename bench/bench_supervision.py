@@ -2,7 +2,7 @@
 people who use them, through a real `quanlu serve`, beside a plain COUNT(*) over the
 same tables measured in the same run.
 
-    # a scaled PostgreSQL site (see docs/SCALE.md): 1,000,000 cases, ~20,000,000 events
+    # a scaled PostgreSQL site (see docs/notes/scale.md): 1,000,000 cases, ~20,000,000 events
     QUANLU_DATABASE_URL=postgres://…/bench QUANLU_DATA_DIR=… quanlu demo --scale 1000000
     QUANLU_DATABASE_URL=postgres://…/bench QUANLU_DATA_DIR=… .venv/bin/python bench/bench_supervision.py
     .venv/bin/python bench/bench_supervision.py --quick   # its own tiny SQLite site (seconds)
@@ -65,6 +65,29 @@ QUERIES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("整改通知页", "supervisor", "/supervision/orders/", ("supervision_rectificationorder",)),
     ("备案页", "justice", "/supervision/filings/", ("org_agency",)),
     ("责任追究页", "supervisor", "/supervision/liability/", ("supervision_liabilitycase",)),
+    # The compliance projection's figures and the dashboards drawn from them.
+    (
+        "规则符合情况 API（全省）",
+        "supervisor",
+        "/api/v1/statistics/rules",
+        ("supervision_compliancefinding",),
+    ),
+    (
+        "条款符合情况 API（全省）",
+        "supervisor",
+        "/api/v1/statistics/articles",
+        ("supervision_compliancefinding",),
+    ),
+    ("音像覆盖 API（全省）", "supervisor", "/api/v1/statistics/coverage", ("supervision_casecompliance",)),
+    ("存储及时性 API（全省）", "supervisor", "/api/v1/statistics/uploads", ("media_mediarecord",)),
+    ("归档及时性 API（全省）", "supervisor", "/api/v1/statistics/archiving", ("supervision_deadline",)),
+    ("阶段用时 API（全省）", "supervisor", "/api/v1/statistics/durations", ("cases_stagetransition",)),
+    ("规则符合情况 API（县局）", "head", "/api/v1/statistics/rules", ("supervision_compliancefinding",)),
+    ("驾驶舱（全省，本年）", "supervisor", "/supervision/dashboard/?period=year", ("cases_case",)),
+    ("驾驶舱（司法厅，本年）", "justice", "/supervision/dashboard/?period=year", ("cases_case",)),
+    ("驾驶舱（县局，本年）", "head", "/supervision/dashboard/?period=year", ("cases_case",)),
+    ("驾驶舱导出 XLSX（全省）", "supervisor", "/supervision/dashboard/all.xlsx?period=year", ("cases_case",)),
+    ("案卷评查活动页", "supervisor", "/file-reviews/", ("file_review_campaign",)),
 ]
 
 

@@ -1,6 +1,6 @@
 """Synthetic data at scale (`quanlu demo --scale N`): a provincial tree of agencies and N
-cases with their parties, stage history, approvals, documents, deadlines, alerts and
-rectification orders, and about twenty ledger events per case — for measuring the
+cases with their parties, stage history, approvals, documents, deadlines, alerts,
+rectification orders and compliance projection, and about twenty ledger events per case — for measuring the
 supervision queries at a million cases, never for a production site.
 
 The agencies and officers are made through the services (a few hundred rows). The cases
@@ -56,6 +56,8 @@ from quanlu.records.models import Document, Version
 from quanlu.rulebooks.loader import Rule, get_rulebook
 from quanlu.supervision.models import (
     Alert,
+    CaseCompliance,
+    ComplianceFinding,
     Deadline,
     RectificationOrder,
     RectificationResponse,
@@ -283,19 +285,26 @@ def _adapt(value: Any, sqlite: bool) -> Any:
 class Table:
     """Rows of one table for one chunk, written in one COPY (executemany on SQLite)."""
 
-    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+    def __init__(self, model: type[models.Model], columns: Sequence[str], *, own_id: bool = True) -> None:
         self.model = model
         self.table = model._meta.db_table
         self.columns = tuple(columns)
         self.rows: list[tuple[Any, ...]] = []
         self.next_id = 0
+        # False for a table keyed by another's id (CaseCompliance by its case): rows as given.
+        self.own_id = own_id
 
     def start(self) -> None:
+        if not self.own_id:
+            return
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")  # noqa: S608 - model's own table
             self.next_id = int(cursor.fetchone()[0]) + 1
 
     def add(self, *values: Any) -> int:
+        if not self.own_id:
+            self.rows.append(values)
+            return 0
         pk = self.next_id
         self.next_id += 1
         self.rows.append((pk, *values))
@@ -307,14 +316,14 @@ class Table:
         sqlite = connection.vendor == "sqlite"
         rows = [tuple(_adapt(v, sqlite) for v in row) for row in self.rows]
         qn = connection.ops.quote_name
-        insert_rows(self.table, [qn(c) for c in ("id", *self.columns)], rows)
+        insert_rows(self.table, [qn(c) for c in (("id",) if self.own_id else ()) + self.columns], rows)
         span = (self.rows[0][0], self.rows[-1][0])
         summary.rows[self.table] += len(self.rows)
         self.rows = []
         return span
 
     def finish(self) -> None:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and self.own_id:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{self.table}', 'id'), "  # noqa: S608 - model's own table
@@ -633,8 +642,54 @@ class Tables:
             ("public_id", "order_id", "response_id", "reviewed_by_id", "reviewed_at", "outcome", "opinion"),
         )
 
+        # The compliance projection (derived data, outside the ledger's record check).
+        self.compliance = Table(
+            CaseCompliance,
+            (
+                "case_id",
+                "agency_id",
+                "started_at",
+                "rulebook_id",
+                "rulebook_version",
+                "evaluated_at",
+                "refresh_at",
+                "met",
+                "unmet",
+                "pending",
+                "not_applicable",
+                "av_required",
+                "av_recorded",
+                "av_exempted",
+            ),
+            own_id=False,
+        )
+        self.finding = Table(
+            ComplianceFinding,
+            (
+                "case_id",
+                "agency_id",
+                "started_at",
+                "rulebook_id",
+                "rulebook_version",
+                "rule_id",
+                "kind",
+                "severity",
+                "source",
+                "article",
+                "status",
+                "since",
+                "message",
+                "satisfy",
+                "subjects",
+            ),
+        )
+
     def all(self) -> list[Table]:
         return [v for v in vars(self).values() if isinstance(v, Table)]
+
+
+# Derived tables: no events commit them, so their rows are not read back.
+DERIVED = (CaseCompliance, ComplianceFinding)
 
 
 @dataclass
@@ -816,6 +871,63 @@ def deadlines_rows(
                 p.alerts.append((t.alert.add(_uuid(rng), pk, "red", due), uid, "red", due))
             elif met is None and now >= warn:
                 p.alerts.append((t.alert.add(_uuid(rng), pk, "yellow", warn), uid, "yellow", warn))
+
+
+def compliance_rows(t: Tables, plans: list[CasePlan], now: dt.datetime, rng: random.Random) -> None:
+    """The compliance projection a refresh would write, synthesised (evaluating a million
+    cases would take hours): a rule applies once the case has reached the stage the
+    rule's position stands for, is mostly kept, broken more often in cases with a red
+    card; not-applicable rules get no row, only their count, as most cases have many."""
+    book = get_rulebook(RULEBOOK)
+    rules = list(book.rules)
+    av = sum(r.kind == "av_required" for r in rules)
+    for p in plans:
+        reach = len(p.stages)
+        red = any(level == "red" for _, _, level, _ in p.alerts)
+        counts = {"met": 0, "unmet": 0, "pending": 0}
+        for i, rule in enumerate(rules):
+            if i % len(FLOW) >= reach:
+                continue
+            status = "unmet" if rng.random() < (0.2 if red else 0.05) else "met"
+            if status == "met" and p.stages[-1][0] not in ("archiving", "closed") and rng.random() < 0.1:
+                status = "pending"
+            counts[status] += 1
+            t.finding.add(
+                p.id,
+                p.agency.pk,
+                p.started,
+                book.id,
+                book.version,
+                rule.id,
+                rule.kind,
+                rule.severity,
+                rule.citation.source,
+                rule.citation.article,
+                status,
+                p.stages[-1][1],
+                f"{SYNTHETIC}。" if status == "unmet" else "",
+                "",
+                [],
+            )
+        required = av * reach
+        recorded = sum(rng.random() < 0.9 for _ in range(required))
+        exempted = sum(rng.random() < 0.5 for _ in range(required - recorded))
+        t.compliance.add(
+            p.id,
+            p.agency.pk,
+            p.started,
+            book.id,
+            book.version,
+            now,
+            None,
+            counts["met"],
+            counts["unmet"],
+            counts["pending"],
+            len(rules) - sum(counts.values()),
+            required,
+            recorded,
+            exempted,
+        )
 
 
 # --- the events of a case ------------------------------------------------------------------
@@ -1132,8 +1244,9 @@ def build(
                 approvals_rows(t, plans, rng)
                 documents_rows(t, plans, rng)
                 deadlines_rows(t, plans, rules, now, rng)
+                compliance_rows(t, plans, now, rng)
                 spans = {tb.model: tb.flush(summary) for tb in t.all()}
-                got = {m: contents(m, s) for m, s in spans.items() if s is not None}
+                got = {m: contents(m, s) for m, s in spans.items() if s is not None and m not in DERIVED}
                 for p in plans:
                     case_events(ledger, p, got)
                 ledger.flush(summary)

@@ -47,6 +47,13 @@ class Deadline(models.Model):
                 fields=["case", "kind", "subject"], name="one_deadline_per_case_kind_subject"
             )
         ]
+        # Open deadlines per agency by due time: the red/yellow counts and the to-do lists
+        # read only these, a small share of all deadlines once a site is years old.
+        indexes = [
+            models.Index(
+                fields=["agency", "due_at"], condition=models.Q(met_at__isnull=True), name="deadline_open"
+            )
+        ]
 
     @property
     def citation_label(self) -> str:
@@ -87,6 +94,8 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deadline", "level"], name="one_alert_per_deadline_level")
         ]
+        # The alerts list is read newest first (bench/bench_supervision.py at scale).
+        indexes = [models.Index(fields=["-raised_at"], name="alert_raised")]
 
 
 class RectificationStatus(models.TextChoices):

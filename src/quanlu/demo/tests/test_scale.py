@@ -20,7 +20,7 @@ from quanlu.ledger.models import Event, Pending
 from quanlu.ledger.verify import verify
 from quanlu.org.models import Agency
 from quanlu.org.services import api_token_create
-from quanlu.supervision.models import Alert, Deadline, RectificationOrder
+from quanlu.supervision.models import Alert, CaseCompliance, ComplianceFinding, Deadline, RectificationOrder
 
 BENCH = Path(__file__).resolve().parents[4] / "bench" / "bench_supervision.py"
 
@@ -74,6 +74,16 @@ def test_scale_builds_the_cases_and_events_the_ledger_verifies_and_the_statistic
     mine = synthetic.filter(agency=head.agency).count()
     assert _get(client, head, "/api/v1/cases")["X-Total-Count"] == str(mine)
     assert sum(r["cases"] for r in _get(client, head, "/api/v1/statistics/agencies").json()) == mine
+    # The compliance projection is there for every case, and the figures read from it.
+    assert CaseCompliance.objects.count() == 200
+    projected = ComplianceFinding.objects.filter(status="unmet").values("case").distinct().count()
+    assert 0 < projected < 200
+    by_rule = _get(client, logins["supervisor"], "/api/v1/statistics/rules").json()
+    assert sum(r["unmet"] for r in by_rule) == ComplianceFinding.objects.filter(status="unmet").count()
+    coverage = _get(client, logins["supervisor"], "/api/v1/statistics/coverage").json()
+    assert sum(r["required"] for r in coverage) == sum(
+        CaseCompliance.objects.values_list("av_required", flat=True)
+    )
 
 
 def test_scale_refuses_a_site_with_real_cases(world):
