@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +39,9 @@ from quanlu.rulebooks.evaluator import RuleResult, gate, judge
 from quanlu.rulebooks.facts import Facts
 from quanlu.rulebooks.loader import Rule
 from quanlu.rulebooks.providers import gather
+
+# Numbers the records ``film`` ties to no step, so each has bytes of its own.
+_LOOSE = itertools.count(1)
 
 
 def scan_png(label: str = "") -> bytes:
@@ -195,9 +199,10 @@ class Builder:
             data["device"] = device.device_no
             serial = device.serial_no
         declared = clean_declared(agency=self.case.agency, data=data)
-        # Distinct bytes per step: the same picture twice would be one record.
+        # Distinct bytes per step: the same picture twice would be one record. A record
+        # tied to no step is told apart by a running number (two may share a second).
         label = (
-            doc.public_id.hex[:10] if doc is not None else f"{moment:%Y%m%d%H%M%S}"
+            doc.public_id.hex[:10] if doc is not None else f"{moment:%Y%m%d%H%M%S}-{next(_LOOSE)}"
         ) + f" {data.get('device', '')}"
         if video_seconds:
             content = samples.video(seconds=video_seconds, created=moment, serial=serial, label=label)

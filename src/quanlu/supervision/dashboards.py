@@ -245,6 +245,7 @@ class Panel:
     data: Callable[[Query], Table]
     chart: Chart = Chart()
     rows_label: str = "机关"  # the first column's header: what a row is
+    empty: str = "范围内没有行政执法机关。"  # said instead of a chart when there is no row
 
 
 PANELS: dict[str, Panel] = {}
@@ -420,6 +421,7 @@ register(
         _rules,
         Chart("bar"),
         rows_label="机关 · 依据",
+        empty="期间内启动的案件没有不符合的规则。",
     )
 )
 register(
@@ -430,6 +432,7 @@ register(
         _articles,
         Chart("stack"),
         rows_label="依据",
+        empty="期间内启动的案件尚无检查结果。",
     )
 )
 register(
