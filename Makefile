@@ -92,9 +92,15 @@ test: venv system-deps ## lint, then all tests on SQLite, and on PostgreSQL when
 	fi; \
 	exit $$rc
 
+BENCH_SUPERVISION_ARGS ?= --quick
+
 bench: venv ## run the benchmarks in bench/ (prints ratios against same-run baselines)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
+	@# The supervision benchmark measures a site scaled with `quanlu demo --scale N`
+	@# (docs/notes/scale.md); here it builds its own small one unless told otherwise.
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do \
+	  args=""; [ "$$b" = bench/bench_supervision.py ] && args="$(BENCH_SUPERVISION_ARGS)"; \
+	  $(BIN)/python $$b $$args || exit 1; done || echo "no benchmarks yet"
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -114,10 +114,6 @@ class Summary:
         return sum(self.rows.values()) + self.events
 
 
-class Refused(Conflict):
-    pass
-
-
 def real_cases_exist() -> bool:
     return Case.objects.exclude(agency__code__startswith=CODE_PREFIX).exists()
 
@@ -1197,7 +1193,10 @@ def build(
 ) -> Summary:
     """Make the synthetic tree and ``n`` cases (see the module's docstring)."""
     if real_cases_exist() and not force:
-        raise Refused("本站已有真实案件：合成数据只用于性能测量，不得写入生产站点（确需写入请加 --force）。")
+        raise Conflict(
+            "本站已有真实案件：合成数据只用于性能测量，不得写入生产站点（确需写入请加 --force）。",
+            code="real_cases",
+        )
     # Seeded by the run and by what the site holds already, so a second run adds new ids.
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM ledger_event")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from quanlu.core.errors import Conflict
 from quanlu.demo import loader
 from quanlu.org.models import Role
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 integrate=not options["no_integrate"],
                 progress=lambda line: self.stderr.write(line),
             )
-        except scale.Refused as exc:
+        except Conflict as exc:  # a site with real cases (no --force)
             raise CommandError(str(exc)) from exc
         rows = summary.total_rows
         bulk = summary.seconds["bulk"]
